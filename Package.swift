@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "gridcast",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gridcast", targets: ["gridcast"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C shims: module maps only, no code.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .systemLibrary(name: "CXGBoost", pkgConfig: "xgboost",
+                       providers: [.apt(["libxgboost-dev"]), .brew(["xgboost"])]),
+
+        // libpq client: connections, bound parameters, COPY, transactions, locks, errors.
+        .target(name: "Warehouse", dependencies: [
+            "CLibPQ", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Versioned SQL migrations: rendering, checksums, history, locking.
+        .target(name: "Migrations", dependencies: [
+            "Warehouse", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Calendar, holidays and solar geometry: pure computations, no database.
+        .target(name: "Features", dependencies: []),
+        // The CLI: parsing and printing only.
+        .executableTarget(name: "gridcast", dependencies: [
+            "Warehouse", "Migrations", "Features",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // A throwaway PostgreSQL cluster for tests (and for the quickstart's local database).
+        .target(name: "TestSupport", dependencies: ["Warehouse"], path: "Tests/TestSupport"),
+        .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "TestSupport"]),
+        .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Warehouse", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
+    ]
+)
