@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // C shims: module maps only, no code.
@@ -25,18 +26,21 @@ let package = Package(
         // Versioned SQL migrations: rendering, checksums, history, locking.
         .target(name: "Migrations", dependencies: [
             "Warehouse", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // A throwaway PostgreSQL cluster: the tests' server and the quickstart's local database.
+        .target(name: "LocalPostgres", dependencies: ["Warehouse"]),
         // Calendar, holidays and solar geometry: pure computations, no database.
         .target(name: "Features", dependencies: []),
         // The CLI: parsing and printing only.
         .executableTarget(name: "gridcast", dependencies: [
-            "Warehouse", "Migrations", "Features",
+            "Warehouse", "Migrations", "Features", "LocalPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // A throwaway PostgreSQL cluster for tests (and for the quickstart's local database).
-        .target(name: "TestSupport", dependencies: ["Warehouse"], path: "Tests/TestSupport"),
+        // One shared throwaway cluster per test process, a fresh database per test.
+        .target(name: "TestSupport", dependencies: ["Warehouse", "LocalPostgres"], path: "Tests/TestSupport"),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Warehouse", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),

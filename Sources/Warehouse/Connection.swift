@@ -1,0 +1,107 @@
+import CLibPQ
+import Foundation
+import Logging
+
+/// One libpq connection. Not shareable between threads: open one per task or worker.
+/// Every statement either binds its values as parameters (`execute`) or carries no values at all
+/// (`executeScript`, for migration files), so values never become SQL text.
+public final class Connection {
+    let handle: OpaquePointer
+    public let target: ConnectionTarget
+    public var logger: Logger
+
+    private init(handle: OpaquePointer, target: ConnectionTarget, logger: Logger) {
+        self.handle = handle
+        self.target = target
+        self.logger = logger
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Opens a connection the way psql would for the same conninfo / URL / environment.
+    /// Server notices are quieted (`client_min_messages = warning`) so `IF NOT EXISTS` chatter stays out of logs.
+    public static func open(_ target: ConnectionTarget = .environment,
+                            logger: Logger = Logger(label: "gridcast.warehouse")) throws -> Connection {
+        guard let handle = PQconnectdb(target.conninfo) else {
+            throw WarehouseError.connectionFailed(target: target.redactedDescription, reason: "libpq could not allocate a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let reason = target.redact(Self.message(handle))
+            PQfinish(handle)
+            throw WarehouseError.connectionFailed(target: target.redactedDescription, reason: reason)
+        }
+        let connection = Connection(handle: handle, target: target, logger: logger)
+        try connection.execute("select set_config('client_min_messages', 'warning', false)", name: "connection setup")
+        logger.debug("connected", metadata: ["server": "\(connection.serverDescription)"])
+        return connection
+    }
+
+    /// `user@host:port/dbname` of the live connection, without password.
+    public var serverDescription: String {
+        func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String { pointer.map { String(cString: $0) } ?? "?" }
+        return "\(text(PQuser(handle)))@\(text(PQhost(handle))):\(text(PQport(handle)))/\(text(PQdb(handle)))"
+    }
+
+    /// The PostgreSQL server version as an integer, e.g. 150018.
+    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+
+    /// Runs one statement with bound parameters (`$1`, `$2`, ...), sent as text and typed by the server.
+    /// - Parameter name: what this statement is for, shown in errors and logs.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any SQLBindable] = [], name: String) throws -> QueryResult {
+        let values: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.sqlText.flatMap { strdup($0) } }
+        defer { values.forEach { free($0) } }
+        let result: OpaquePointer? = values.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) {
+                PQexecParams(handle, sql, Int32(values.count), nil, values.isEmpty ? nil : $0, nil, nil, 0)
+            }
+        }
+        return try check(result, name: name, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+    }
+
+    /// Runs several statements without parameters in one round trip (a migration file, a DDL script).
+    /// Without an explicit BEGIN the server runs them as one implicit transaction.
+    public func executeScript(_ sql: String, name: String) throws {
+        try check(PQexec(handle, sql), name: name, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+    }
+
+    /// Turns a libpq result into a `QueryResult` or the matching `WarehouseError`.
+    @discardableResult
+    func check(_ result: OpaquePointer?, name: String, expecting accepted: [ExecStatusType]) throws -> QueryResult {
+        guard let result else {
+            throw WarehouseError.connectionLost(statementName: name, reason: target.redact(Self.message(handle)))
+        }
+        let status = PQresultStatus(result)
+        if accepted.contains(status) { return QueryResult(handle: result) }
+        defer { PQclear(result) }
+        if status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR,
+           let error = serverError(result, name: name) {
+            throw WarehouseError.server(error)
+        }
+        if PQstatus(handle) != CONNECTION_OK {
+            throw WarehouseError.connectionLost(statementName: name, reason: target.redact(Self.message(handle)))
+        }
+        throw WarehouseError.unexpectedResult(statementName: name,
+                                              reason: "status \(String(cString: PQresStatus(status)))")
+    }
+
+    /// Reads the diagnostic fields of an error result; nil when the server sent none (client-side failure).
+    func serverError(_ result: OpaquePointer, name: String) -> ServerError? {
+        func field(_ code: Character) -> String? {
+            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return target.redact(String(cString: value))
+        }
+        guard let sqlstate = field("C") else { return nil }
+        return ServerError(sqlstate: sqlstate, severity: field("V") ?? field("S") ?? "ERROR",
+                           message: field("M") ?? "unknown error", detail: field("D"), hint: field("H"),
+                           context: field("W"), position: field("P").flatMap { Int($0) }, statementName: name)
+    }
+
+    static func message(_ handle: OpaquePointer) -> String {
+        guard let text = PQerrorMessage(handle) else { return "unknown libpq error" }
+        return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether the connection is still usable (false after the server went away).
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import TestSupport
+import Warehouse
+
+@Suite("Connections, parameters and errors")
+struct ConnectionTests {
+    @Test("values are bound, never spliced: SQL in a value stays a value")
+    func boundValues() throws {
+        let connection = try TestCluster.freshConnection("bind")
+        try connection.execute("create table t (name text)", name: "create")
+        let hostile = "x'); drop table t; --"
+        try connection.execute("insert into t (name) values ($1)", [hostile], name: "insert")
+        let back = try connection.execute("select name from t where name = $1", [hostile], name: "select")
+        #expect(back.rowCount == 1)
+        #expect(back.first?.string("name") == hostile)
+        let typed = try connection.execute("select $1::int + 1 as n, $2::double precision as d, $3::boolean as b, $4::text is null as isnull",
+                                           [41, 0.1, true, SQLNull()], name: "typed").first
+        #expect(typed?.int("n") == 42)
+        #expect(typed?.double("d") == 0.1)
+        #expect(typed?.bool("b") == true)
+        #expect(typed?.bool("isnull") == true)
+    }
+
+    @Test("a SQL error keeps SQLSTATE, message, detail and the statement's name")
+    func serverErrors() throws {
+        let connection = try TestCluster.freshConnection("errors")
+        do {
+            try connection.execute("select * from no_such_table", name: "read missing table")
+            Issue.record("expected an error")
+        } catch let error as WarehouseError {
+            #expect(error.sqlstate == "42P01")
+            #expect(error.description.contains("42P01"))
+            #expect(error.description.contains("no_such_table"))
+            #expect(error.description.contains("read missing table"))
+        }
+        try connection.execute("create table t (id int primary key)", name: "create")
+        try connection.execute("insert into t values (1)", name: "insert")
+        do {
+            try connection.execute("insert into t values ($1)", [1], name: "insert duplicate")
+            Issue.record("expected an error")
+        } catch let WarehouseError.server(error) {
+            #expect(error.sqlstate == "23505")
+            #expect(error.detail?.contains("(id)=(1)") == true)
+        }
+        // The connection is still usable after errors.
+        #expect(try connection.execute("select count(*) as n from t", name: "count").first?.int("n") == 1)
+    }
+
+    @Test("a failed transaction rolls everything back")
+    func transactionRollback() throws {
+        struct Boom: Error {}
+        let connection = try TestCluster.freshConnection("tx")
+        try connection.execute("create table t (id int)", name: "create")
+        #expect(throws: Boom.self) {
+            try connection.transaction(name: "fill") { tx in
+                try tx.execute("insert into t select generate_series(1, 1000)", name: "insert")
+                throw Boom()
+            }
+        }
+        #expect(try connection.execute("select count(*) as n from t", name: "count").first?.int("n") == 0)
+        try connection.transaction(name: "fill") { tx in
+            try tx.execute("insert into t select generate_series(1, 10)", name: "insert")
+        }
+        #expect(try connection.execute("select count(*) as n from t", name: "count").first?.int("n") == 10)
+    }
+
+    @Test("an advisory lock held by one session is refused to another, then granted after release")
+    func advisoryLocks() throws {
+        let target = try TestCluster.freshDatabase("locks")
+        let first = try Connection.open(target)
+        let second = try Connection.open(target)
+        try first.withAdvisoryLock("gridcast.test", waitSeconds: 0) {
+            #expect(throws: WarehouseError.self) {
+                try second.withAdvisoryLock("gridcast.test", waitSeconds: 0) {}
+            }
+            let started = Date()
+            do {
+                try second.withAdvisoryLock("gridcast.test", waitSeconds: 0.3) {}
+                Issue.record("expected lockNotAvailable")
+            } catch let WarehouseError.lockNotAvailable(name, _) {
+                #expect(name == "gridcast.test")
+            }
+            #expect(Date().timeIntervalSince(started) >= 0.25)
+        }
+        var ran = false
+        try second.withAdvisoryLock("gridcast.test", waitSeconds: 0) { ran = true }
+        #expect(ran)
+        // lock_timeout is restored after a waiting acquire.
+        #expect(try second.execute("select current_setting('lock_timeout') as v", name: "setting").first?.string("v") == "0")
+    }
+
+    @Test("a password in the URL never appears in a connection error")
+    func passwordsAreRedacted() throws {
+        let cluster = try TestCluster.cluster()
+        let secret = "s3cr3t-P@ss;word"
+        let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let url = "postgresql://nobody:\(encoded)@/nodb?host=\(cluster.socketDirectory.path)&port=1"
+        do {
+            _ = try Connection.open(ConnectionTarget(url))
+            Issue.record("expected a connection failure")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("Cannot connect"))
+            #expect(!text.contains(secret))
+            #expect(!text.contains(encoded))
+            #expect(!text.contains("s3cr3t"))
+        }
+        let target = ConnectionTarget("host=/tmp user=a password='\(secret.replacingOccurrences(of: "'", with: "\\'"))'")
+        #expect(!target.redactedDescription.contains("s3cr3t"))
+        #expect(target.redact("failed for \(secret)") == "failed for ********")
+    }
+
+    @Test("connects through the PG* environment as psql would")
+    func environmentConnection() throws {
+        let cluster = try TestCluster.cluster()
+        // libpq reads these when the conninfo is empty; this test process owns its environment.
+        setenv("PGHOST", cluster.socketDirectory.path, 1)
+        setenv("PGPORT", String(cluster.port), 1)
+        setenv("PGUSER", cluster.superuser, 1)
+        setenv("PGDATABASE", "postgres", 1)
+        defer { for name in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"] { unsetenv(name) } }
+        let connection = try Connection.open(.environment)
+        #expect(connection.serverDescription.hasSuffix(":\(cluster.port)/postgres"))
+        #expect(connection.serverVersion >= 150000)
+    }
+}
