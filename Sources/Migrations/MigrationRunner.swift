@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import Warehouse
+
+/// Where one migration stands in one environment.
+public struct MigrationState: Sendable {
+    public enum Status: Sendable, Equatable {
+        case applied(at: String, by: String)
+        case pending
+        /// Applied, but the file on disk no longer matches what was applied.
+        case edited(appliedChecksum: String)
+        /// Recorded as applied, but no file has its version.
+        case missingFile
+    }
+    public let version: Int
+    public let name: String
+    public let status: Status
+}
+
+/// Applies numbered migration files to one environment, Flyway-style: in order, one transaction
+/// each, recorded with checksums in `schema_migrations`, under an advisory lock so that concurrent
+/// runs apply each file once. Refuses to run when an applied file was edited.
+public struct MigrationRunner {
+    public let layout: SchemaLayout
+    public let files: [MigrationFile]
+    public var logger: Logger
+
+    public init(layout: SchemaLayout, files: [MigrationFile], logger: Logger = Logger(label: "gridcast.migrate")) {
+        self.layout = layout
+        self.files = files
+        self.logger = logger
+    }
+
+    struct HistoryRow { let version: Int; let name: String; let checksum: String; let appliedAt: String; let appliedBy: String }
+
+    /// Every file and every recorded migration with its state. Reads only; takes no lock.
+    public func status(on connection: Connection) throws -> [MigrationState] {
+        let history = try readHistory(connection)
+        var states: [MigrationState] = files.map { file in
+            guard let row = history.first(where: { $0.version == file.version }) else {
+                return MigrationState(version: file.version, name: file.name, status: .pending)
+            }
+            if row.checksum != file.checksum {
+                return MigrationState(version: file.version, name: file.name, status: .edited(appliedChecksum: row.checksum))
+            }
+            return MigrationState(version: file.version, name: file.name, status: .applied(at: row.appliedAt, by: row.appliedBy))
+        }
+        for row in history where !files.contains(where: { $0.version == row.version }) {
+            states.append(MigrationState(version: row.version, name: row.name, status: .missingFile))
+        }
+        return states.sorted { $0.version < $1.version }
+    }
+
+    /// Applies every pending migration and returns those applied (empty when up to date).
+    /// - Parameter lockWaitSeconds: how long to wait for a concurrent `migrate` of the same environment.
+    @discardableResult
+    public func migrate(on connection: Connection, lockWaitSeconds: Double = 300) throws -> [MigrationFile] {
+        let identifiers = try layout.identifiers()
+        return try connection.withAdvisoryLock(layout.migrationLockName, waitSeconds: lockWaitSeconds) {
+            try connection.executeScript(bootstrapSQL, name: "create migration history \(layout.historyTable)")
+            let pending = try validatedPending(try readHistory(connection))
+            for file in pending {
+                try apply(file, identifiers: identifiers, on: connection)
+            }
+            if pending.isEmpty { logger.info("schema is up to date", metadata: ["environment": "\(layout.environment.rawValue)"]) }
+            return pending
+        }
+    }
+
+    /// The whole migration script for a DBA to review or run with `psql -v ON_ERROR_STOP=1 -f`:
+    /// the history table, then each file in its own transaction with its history row. Every file
+    /// is written to be re-runnable, and history rows are inserted with ON CONFLICT DO NOTHING.
+    public func script() throws -> String {
+        let identifiers = try layout.identifiers()
+        var text = """
+            -- Gridcast migrations for environment \(layout.environment.rawValue): schemas \(layout.inputSchema), \
+            \(layout.operationalSchema), \(layout.biSchema); roles \(layout.loaderRole), \(layout.runnerRole), \(layout.biReaderRole).
+            -- Review, then apply with: psql -v ON_ERROR_STOP=1 -f this_file.sql
+            \(bootstrapSQL)
+
+            """
+        for file in files {
+            text += """
+
+                -- ==== \(file.fileName) (checksum \(file.checksum)) ====
+                begin;
+                \(try file.template.render(identifiers))
+                insert into \(layout.historyTable) (version, name, checksum, environment)
+                values (\(file.version), \(literal(file.name)), \(literal(file.checksum)), \(literal(layout.environment.rawValue)))
+                on conflict (version) do nothing;
+                commit;
+
+                """
+        }
+        return text
+    }
+
+    var bootstrapSQL: String {
+        """
+        create schema if not exists \(SQLIdentifier.quote(layout.operationalSchema));
+        create table if not exists \(layout.historyTable) (
+            version      integer     primary key,
+            name         text        not null,
+            checksum     text        not null,
+            applied_at   timestamptz not null default now(),
+            applied_by   text        not null default current_user,
+            execution_ms integer,
+            environment  text        not null
+        );
+        """
+    }
+
+    private func readHistory(_ connection: Connection) throws -> [HistoryRow] {
+        let exists = try connection.execute("select to_regclass($1) is not null as present", [layout.historyTable],
+                                            name: "find migration history").first?.bool("present") ?? false
+        guard exists else { return [] }
+        let rows = try connection.execute("""
+            select version, name, checksum, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ') as applied_at, applied_by
+            from \(layout.historyTable) order by version
+            """, name: "read migration history").rows
+        return rows.map { row in
+            HistoryRow(version: row.int("version") ?? -1, name: row.string("name") ?? "", checksum: row.string("checksum") ?? "",
+                       appliedAt: row.string("applied_at") ?? "", appliedBy: row.string("applied_by") ?? "")
+        }
+    }
+
+    /// Checks the recorded history against the files and returns the files still to apply.
+    private func validatedPending(_ history: [HistoryRow]) throws -> [MigrationFile] {
+        for row in history {
+            guard let file = files.first(where: { $0.version == row.version }) else {
+                throw MigrationError.missingFile(version: row.version, name: row.name)
+            }
+            guard file.checksum == row.checksum else {
+                throw MigrationError.checksumMismatch(file: file.path, version: file.version, applied: row.checksum, current: file.checksum)
+            }
+        }
+        let newest = history.map(\.version).max() ?? 0
+        let pending = files.filter { file in !history.contains { $0.version == file.version } }
+        if let early = pending.first(where: { $0.version < newest }) {
+            throw MigrationError.outOfOrder(file: early.path, version: early.version, newestApplied: newest)
+        }
+        return pending
+    }
+
+    private func apply(_ file: MigrationFile, identifiers: [String: SQLIdentifier], on connection: Connection) throws {
+        let sql = try file.template.render(identifiers)
+        let started = Date()
+        do {
+            try connection.transaction(name: file.fileName) { tx in
+                try tx.executeScript(sql, name: "migration \(file.fileName)")
+                try tx.execute("""
+                    insert into \(layout.historyTable) (version, name, checksum, execution_ms, environment)
+                    values ($1, $2, $3, $4, $5)
+                    """, [file.version, file.name, file.checksum, Int(Date().timeIntervalSince(started) * 1000), layout.environment.rawValue],
+                    name: "record migration \(file.fileName)")
+            }
+        } catch let error as WarehouseError {
+            var line: Int?
+            if case let .server(serverError) = error, let position = serverError.position {
+                line = SQLTemplate(sql, origin: file.path).line(ofCharacterPosition: position)
+            }
+            throw MigrationError.failed(file: file.path, line: line, underlying: error)
+        }
+        logger.info("applied migration", metadata: [
+            "file": "\(file.fileName)", "environment": "\(layout.environment.rawValue)",
+            "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+        ])
+    }
+
+    private func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+}

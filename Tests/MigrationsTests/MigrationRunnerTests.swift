@@ -1,0 +1,159 @@
+import Foundation
+import Migrations
+import Testing
+import TestSupport
+import Warehouse
+
+@Suite("Migration runner")
+struct MigrationRunnerTests {
+    static func runner(_ environment: DeploymentEnvironment, directory: URL = Repository.migrations) throws -> MigrationRunner {
+        MigrationRunner(layout: SchemaLayout(environment: environment), files: try MigrationFile.load(from: directory))
+    }
+
+    static func relations(_ connection: Connection, schema: String) throws -> Set<String> {
+        Set(try connection.execute("""
+            select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = $1 and c.relkind in ('r', 'v')
+            """, [schema], name: "list relations").rows.compactMap { $0.string("relname") })
+    }
+
+    @Test("dev and prod get their own schemas, tables, views and roles with the right names", arguments: [
+        (DeploymentEnvironment.dev, "_dev"), (.prod, ""),
+    ])
+    func createsEverything(environment: DeploymentEnvironment, suffix: String) throws {
+        let connection = try TestCluster.freshConnection("mig\(environment.rawValue)")
+        let applied = try Self.runner(environment).migrate(on: connection)
+        #expect(applied.map(\.version) == [1, 2, 3, 4, 5, 6])
+
+        #expect(try Self.relations(connection, schema: "gridcast_input\(suffix)")
+            == ["sqmd", "vw_sqmd_effective", "weather_locations", "weather_hourly", "load_rejects"])
+        #expect(try Self.relations(connection, schema: "gridcast_operational\(suffix)")
+            == ["schema_migrations", "series_catalog", "run_log", "dayahead_load_forecasts", "model_registry",
+                "model_status_history", "vw_series_actuals_hourly", "vw_latest_forecasts"])
+        #expect(try Self.relations(connection, schema: "gridcast_bi\(suffix)")
+            == ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy", "vw_model_registry",
+                "vw_champion_models", "vw_run_history"])
+        let roles = try connection.execute("select rolname from pg_roles where rolname = any($1::text[]) order by 1",
+                                           ["{gridcast_loader\(suffix),gridcast_runner\(suffix),gridcast_bi_reader\(suffix)}"],
+                                           name: "roles").rows.compactMap { $0.string("rolname") }
+        #expect(roles.count == 3)
+        let series = try connection.execute("select string_agg(series_id, ',' order by series_id) as ids from gridcast_operational\(suffix).series_catalog",
+                                            name: "catalog").first?.string("ids")
+        #expect(series == "MEDCI-NONSOLAR,MEDCI-SOLAR,RES-NONSOLAR,RES-SOLAR,SMLCOM-NONSOLAR,SMLCOM-SOLAR")
+        // Every column of every BI view has a comment.
+        let uncommented = try connection.execute("""
+            select c.relname || '.' || a.attname as col
+            from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = $1 and a.attnum > 0 and not a.attisdropped and col_description(c.oid, a.attnum) is null
+            """, ["gridcast_bi\(suffix)"], name: "uncommented columns").rows.compactMap { $0.string("col") }
+        #expect(uncommented.isEmpty, "BI columns without COMMENT: \(uncommented)")
+    }
+
+    @Test("a second run applies nothing and status shows every file applied")
+    func rerunIsIdempotent() throws {
+        let connection = try TestCluster.freshConnection("migrerun")
+        let runner = try Self.runner(.qa)
+        try runner.migrate(on: connection)
+        let history = "gridcast_operational_qa.schema_migrations"
+        let before = try connection.execute("select count(*) as n, max(applied_at)::text as last from \(history)", name: "history").first
+        #expect(try runner.migrate(on: connection).isEmpty)
+        let after = try connection.execute("select count(*) as n, max(applied_at)::text as last from \(history)", name: "history").first
+        #expect(before?.int("n") == 6 && after?.int("n") == 6)
+        #expect(before?.string("last") == after?.string("last"))
+        let states = try runner.status(on: connection)
+        #expect(states.count == 6)
+        #expect(states.allSatisfy { if case .applied = $0.status { true } else { false } })
+    }
+
+    @Test("an applied file that was edited is refused with a message naming the file, and nothing runs")
+    func editedFileIsRefused() throws {
+        let connection = try TestCluster.freshConnection("migedit")
+        let directory = try Repository.copyOfMigrations()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.runner(.dev, directory: directory).migrate(on: connection)
+
+        let edited = directory.appendingPathComponent("0003_operational_tables.sql")
+        try (try String(contentsOf: edited, encoding: .utf8) + "\n-- a quiet edit\n").write(to: edited, atomically: true, encoding: .utf8)
+        try "create table {{operational_schema}}.should_not_exist (id int);\n"
+            .write(to: directory.appendingPathComponent("0099_later.sql"), atomically: true, encoding: .utf8)
+        do {
+            try Self.runner(.dev, directory: directory).migrate(on: connection)
+            Issue.record("expected the edit to be refused")
+        } catch let error as MigrationError {
+            guard case .checksumMismatch = error else { Issue.record("wrong error: \(error)"); return }
+            #expect(error.description.contains("0003_operational_tables.sql"))
+            #expect(error.description.contains("new, higher-numbered migration"))
+        }
+        #expect(try connection.execute("select to_regclass('gridcast_operational_dev.should_not_exist') is null as absent",
+                                       name: "check").first?.bool("absent") == true)
+        let states = try Self.runner(.dev, directory: directory).status(on: connection)
+        #expect(states.first { $0.version == 3 }?.status == .edited(appliedChecksum: try MigrationFile.load(from: Repository.migrations)[2].checksum))
+        #expect(states.first { $0.version == 99 }?.status == .pending)
+    }
+
+    @Test("a failing migration is rolled back whole and reported with file and line")
+    func failingMigrationRollsBack() throws {
+        let connection = try TestCluster.freshConnection("migfail")
+        let directory = try Repository.copyOfMigrations()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "create table {{operational_schema}}.half_done (id int);\n\nselect * from no_such_table;\n"
+            .write(to: directory.appendingPathComponent("0007_broken.sql"), atomically: true, encoding: .utf8)
+        do {
+            try Self.runner(.dev, directory: directory).migrate(on: connection)
+            Issue.record("expected a failure")
+        } catch let MigrationError.failed(file, line, underlying) {
+            #expect(file.hasSuffix("0007_broken.sql"))
+            #expect(line == 3)
+            #expect(underlying.sqlstate == "42P01")
+        }
+        #expect(try connection.execute("select to_regclass('gridcast_operational_dev.half_done') is null as absent",
+                                       name: "check").first?.bool("absent") == true)
+        #expect(try connection.execute("select max(version) as v from gridcast_operational_dev.schema_migrations",
+                                       name: "history").first?.int("v") == 6)
+    }
+
+    @Test("two concurrent migrate runs apply each file exactly once")
+    func concurrentRunsApplyOnce() async throws {
+        let target = try TestCluster.freshDatabase("migconc")
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    let connection = try Connection.open(target)
+                    return try Self.runner(.preprod).migrate(on: connection).count
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts.sorted() == [0, 6])
+        let connection = try Connection.open(target)
+        let history = try connection.execute("select count(*) as n, count(distinct version) as d from gridcast_operational_preprod.schema_migrations",
+                                             name: "history").first
+        #expect(history?.int("n") == 6 && history?.int("d") == 6)
+    }
+
+    @Test("the printed script, run by hand, builds the same schema and records history")
+    func printedScriptMatches() throws {
+        let connection = try TestCluster.freshConnection("migprint")
+        let runner = try Self.runner(.dev)
+        let script = try runner.script()
+        #expect(!script.contains("{{"))
+        try connection.executeScript(script, name: "printed script")
+        try connection.executeScript(script, name: "printed script again")
+        #expect(try runner.migrate(on: connection).isEmpty)
+        #expect(try Self.relations(connection, schema: "gridcast_bi_dev").count == 6)
+    }
+
+    @Test("an unknown placeholder is refused with file and line")
+    func unknownPlaceholder() throws {
+        let template = SQLTemplate("select 1;\nselect * from {{input_schema}}.t join {{inptu_schema}}.u on true;", origin: "x.sql")
+        do {
+            _ = try template.render(try SchemaLayout(environment: .dev).identifiers())
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("x.sql:2"))
+            #expect("\(error)".contains("{{inptu_schema}}"))
+        }
+        let hostile = try SQLIdentifier("evil\"; drop schema x; --")
+        #expect(try SQLTemplate("select * from {{s}}.t", origin: "y").render(["s": hostile]) == #"select * from "evil""; drop schema x; --".t"#)
+    }
+}
