@@ -32,9 +32,16 @@ let package = Package(
         .target(name: "LocalPostgres", dependencies: ["Warehouse"]),
         // Calendar, holidays and solar geometry: pure computations, no database.
         .target(name: "Features", dependencies: []),
+        // Loaders: SQMD CSV and Open-Meteo weather into the input schema (staging, validate, merge, rejects),
+        // and the calendar/solar table the feature SQL joins.
+        .target(name: "Ingest", dependencies: [
+            "Warehouse", "Migrations", "Features", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Deterministic synthetic SQMD and weather files in the loaders' formats, for the quickstart and tests.
+        .target(name: "SampleData", dependencies: ["Features"]),
         // The CLI: parsing and printing only.
         .executableTarget(name: "gridcast", dependencies: [
-            "Warehouse", "Migrations", "Features", "LocalPostgres",
+            "Warehouse", "Migrations", "Features", "LocalPostgres", "Ingest", "SampleData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -44,5 +51,7 @@ let package = Package(
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Warehouse", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
+        .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Features"]),
     ]
 )

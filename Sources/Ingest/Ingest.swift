@@ -1,0 +1,2 @@
+/// Loaders for SQMD and weather input files.
+public enum Ingest {}

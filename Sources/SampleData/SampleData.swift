@@ -1,0 +1,2 @@
+/// Synthetic, deterministic sample data in the loaders' file formats.
+public enum SampleData {}
