@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Logging
+import Migrations
+import Warehouse
+
+/// Runs a command body with logging set up, maps errors to one stderr sentence and an exit code a
+/// scheduler can act on, and prints the `--json` summary.
+enum CommandRunner {
+    nonisolated(unsafe) private static var loggingReady = false
+
+    static func run(_ options: GlobalOptions, command: String, _ body: (Logger) throws -> [String: JSONValue]) throws {
+        if !loggingReady {
+            LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+            loggingReady = true
+        }
+        let logger = options.logger("gridcast.\(command.replacingOccurrences(of: " ", with: "."))")
+        do {
+            var summary = try body(logger)
+            summary["command"] = .string(command)
+            summary["status"] = "succeeded"
+            if options.json { print(JSONValue.object(summary).rendered) }
+        } catch {
+            let code = exitCode(for: error)
+            let message = options.target.redact("\(error)")
+            FileHandle.standardError.write(Data("gridcast \(command): \(message)\n".utf8))
+            if options.json {
+                print(JSONValue.object(["command": .string(command), "status": "failed", "error": .string(message),
+                                        "exit_code": .number(Double(code))]).rendered)
+            }
+            throw ExitCode(code)
+        }
+    }
+
+    /// Exit codes documented in `gridcast --help` and the README.
+    static func exitCode(for error: Error) -> Int32 {
+        switch error {
+        case let error as WarehouseError:
+            switch error {
+            case .connectionFailed, .connectionLost: return 3
+            case .lockNotAvailable: return 5
+            case .server, .unexpectedResult: return 7
+            }
+        case let error as MigrationError:
+            if case let .failed(_, _, underlying) = error { return exitCode(for: underlying) == 3 ? 3 : 4 }
+            return 4
+        case is IdentifierError, is TemplateError: return 4
+        default: return 1
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Migrations
+import Warehouse
+
+/// `gridcast migrate up | status | print`.
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create or upgrade the Gridcast schemas, tables, views, roles and grants of an environment.",
+        subcommands: [Up.self, Status.self, Print.self],
+        defaultSubcommand: Up.self
+    )
+
+    struct MigrationOptions: ParsableArguments {
+        @Option(name: .customLong("migrations-dir"), help: "Directory of NNNN_*.sql files (default: the nearest migrations/ or GRIDCAST_MIGRATIONS_DIR).")
+        var directory: String?
+
+        func runner(_ options: GlobalOptions) throws -> MigrationRunner {
+            MigrationRunner(layout: options.layout, files: try MigrationFile.load(from: try MigrationFile.locateDirectory(explicit: directory)),
+                            logger: options.logger("gridcast.migrate"))
+        }
+    }
+
+    struct Up: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending migrations, each in its own transaction.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var migrations: MigrationOptions
+        @Option(help: "Seconds to wait for a concurrent migrate of the same environment.")
+        var lockWait: Double = 300
+
+        func run() throws {
+            try CommandRunner.run(options, command: "migrate up") { logger in
+                let connection = try options.connect(logger)
+                let applied = try migrations.runner(options).migrate(on: connection, lockWaitSeconds: lockWait)
+                if !options.json {
+                    print(applied.isEmpty ? "Environment \(options.environment.rawValue) is up to date."
+                          : "Applied \(applied.count) migration(s) to \(options.environment.rawValue): "
+                            + applied.map(\.fileName).joined(separator: ", "))
+                }
+                return ["environment": .string(options.environment.rawValue), "applied": .array(applied.map { .string($0.fileName) })]
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show which migrations are applied, pending, edited or missing.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var migrations: MigrationOptions
+
+        func run() throws {
+            try CommandRunner.run(options, command: "migrate status") { logger in
+                let connection = try options.connect(logger)
+                let states = try migrations.runner(options).status(on: connection)
+                var rows: [JSONValue] = []
+                for state in states {
+                    let label: String
+                    switch state.status {
+                    case let .applied(at, by): label = "applied \(at) by \(by)"
+                    case .pending: label = "pending"
+                    case .edited: label = "EDITED after it was applied"
+                    case .missingFile: label = "MISSING file"
+                    }
+                    if !options.json {
+                        print(String(format: "%04d  ", state.version) + state.name.padding(toLength: 32, withPad: " ", startingAt: 0) + "  " + label)
+                    }
+                    rows.append(["version": .int(state.version), "name": .string(state.name), "state": .string(label)])
+                }
+                let broken = states.filter { $0.status == .missingFile || { if case .edited = $0 { true } else { false } }($0.status) }
+                if !broken.isEmpty {
+                    throw MigrationError.invalidLayout("\(broken.count) migration(s) edited or missing; see above and restore them from version control")
+                }
+                return ["environment": .string(options.environment.rawValue), "migrations": .array(rows)]
+            }
+        }
+    }
+
+    struct Print: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the migration SQL with names filled in, for review or to apply by hand with psql.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var migrations: MigrationOptions
+
+        func run() throws {
+            try CommandRunner.run(options, command: "migrate print") { _ in
+                print(try migrations.runner(options).script())
+                return [:]
+            }
+        }
+    }
+}

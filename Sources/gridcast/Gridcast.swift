@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// `gridcast`: day-ahead load forecasting inside PostgreSQL.
+@main
+struct Gridcast: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "gridcast",
+        abstract: "Day-ahead electricity load forecasting inside a PostgreSQL warehouse.",
+        discussion: """
+            Connection follows libpq conventions: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSERVICE,
+            ~/.pgpass and sslmode, or --database-url / GRIDCAST_DATABASE_URL. Logs go to stderr; --json prints a
+            summary object to stdout. Exit codes: 0 ok, 1 unexpected failure, 3 database unreachable,
+            4 schema or migration problem, 5 another run holds the lock, 6 input rejected beyond the limit,
+            7 SQL error, 64 bad arguments.
+            """,
+        version: version,
+        subcommands: [MigrateCommand.self]
+    )
+}
