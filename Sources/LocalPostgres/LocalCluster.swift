@@ -63,12 +63,38 @@ public final class LocalCluster: @unchecked Sendable {
         return cluster
     }
 
+    /// The cluster an earlier `start` left in `directory`, without starting it; nil when there is none.
+    public static func existing(in directory: URL, superuser: String = "gridcast") throws -> LocalCluster? {
+        guard let port = (try? String(contentsOf: directory.appendingPathComponent("port"), encoding: .utf8))
+            .flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else { return nil }
+        return LocalCluster(directory: directory, port: port, superuser: superuser, binaries: try PostgresBinaries.locate(),
+                            runAsUser: getuid() == 0 ? "postgres" : nil)
+    }
+
+    /// A password file (libpq's .pgpass format, mode 0600) for TCP logins to 127.0.0.1. The superuser's
+    /// password is generated once and set on first use; point PGPASSFILE at the returned path.
+    public func passwordFile() throws -> URL {
+        let file = directory.appendingPathComponent("pgpass")
+        if FileManager.default.fileExists(atPath: file.path) { return file }
+        var bytes = [UInt8](repeating: 0, count: 18)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        let password = Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+        let connection = try Connection.open(target)
+        // ALTER ROLE cannot take a bound parameter; the password is generated here from [A-Za-z0-9_-] only.
+        try connection.execute("alter role \(try SQLIdentifier(superuser).quoted) password '\(password)'", name: "set local password")
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data("127.0.0.1:\(port):*:\(superuser):\(password)\n".utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        return file
+    }
+
     private func initialize(durable: Bool, listenOnLocalhost: Bool) throws {
-        try run(binaries.initdb, ["-D", dataDirectory.path, "-U", superuser, "--auth=trust", "--encoding=UTF8",
-                                  "--locale=C", "--no-sync"], what: "create the cluster (initdb)")
+        // Trust only on the unix socket, which only the server's user (and root) may open; TCP needs a password.
+        try run(binaries.initdb, ["-D", dataDirectory.path, "-U", superuser, "--auth-local=trust", "--auth-host=scram-sha-256",
+                                  "--encoding=UTF8", "--locale=C", "--no-sync"], what: "create the cluster (initdb)")
         var settings = [
             "port = \(port)",
             "unix_socket_directories = '\(socketDirectory.path)'",
+            "unix_socket_permissions = 0700",
             "listen_addresses = '\(listenOnLocalhost ? "127.0.0.1" : "")'",
             "max_connections = 200",
             "timezone = 'UTC'",

@@ -99,7 +99,9 @@ public final class Connection {
 
     static func message(_ handle: OpaquePointer) -> String {
         guard let text = PQerrorMessage(handle) else { return "unknown libpq error" }
-        return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+        // libpq messages span lines ("...failed: ...\n\tIs the server running..."); keep them on one.
+        return String(cString: text).split(whereSeparator: { $0 == "\n" || $0 == "\t" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// Whether the connection is still usable (false after the server went away).

@@ -35,12 +35,14 @@ public struct ConnectionTarget: Sendable {
     }
 
     /// A description without password, e.g. `host=/tmp/pg port=5432 dbname=gridcast user=runner`,
-    /// built from the conninfo's keys (or "the PG* environment").
+    /// from the conninfo's keys, completed by the PG* variables libpq would use for missing ones.
     public var redactedDescription: String {
         let options = Self.parse(conninfo)
-        let keys = ["service", "host", "hostaddr", "port", "dbname", "user", "sslmode"]
-        let parts = keys.compactMap { key in options[key].map { "\(key)=\($0)" } }
-        return parts.isEmpty ? "the PG* environment defaults" : parts.joined(separator: " ")
+        let environment = ProcessInfo.processInfo.environment
+        let keys = [("service", "PGSERVICE"), ("host", "PGHOST"), ("hostaddr", "PGHOSTADDR"), ("port", "PGPORT"),
+                    ("dbname", "PGDATABASE"), ("user", "PGUSER"), ("sslmode", "PGSSLMODE")]
+        let parts = keys.compactMap { key, variable in (options[key] ?? environment[variable]).map { "\(key)=\($0)" } }
+        return parts.isEmpty ? "libpq defaults (local socket, port 5432)" : parts.joined(separator: " ")
     }
 
     /// libpq's own parser, so URLs and key=value strings are read exactly as libpq reads them.
