@@ -53,5 +53,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Features"]),
+        // Runs the built `gridcast` executable end to end against the test cluster.
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Warehouse"]),
     ]
 )

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import TestSupport
+import Warehouse
+
+@Suite("gridcast migrate, end to end")
+struct MigrateCLITests {
+    @Test("migrate applies, re-runs clean, reports status and JSON, and refuses an edited file with exit code 4")
+    func migrateLifecycle() throws {
+        let target = try TestCluster.freshDatabase("cli")
+        let url = ["GRIDCAST_DATABASE_URL": target.conninfo]
+        let migrations = try Repository.copyOfMigrations()
+        defer { try? FileManager.default.removeItem(at: migrations) }
+        let dir = ["--migrations-dir", migrations.path]
+
+        let first = try GridcastProcess.run(["migrate", "--env", "qa", "--json"] + dir, environment: url)
+        #expect(first.exitCode == 0, "stderr: \(first.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any]
+        #expect(summary?["status"] as? String == "succeeded")
+        #expect((summary?["applied"] as? [String])?.count == 6)
+
+        let second = try GridcastProcess.run(["migrate", "up", "--env", "qa"] + dir, environment: url)
+        #expect(second.exitCode == 0)
+        #expect(second.stdout.contains("up to date"))
+
+        let status = try GridcastProcess.run(["migrate", "status", "--env", "qa"] + dir, environment: url)
+        #expect(status.exitCode == 0)
+        #expect(status.stdout.split(separator: "\n").filter { $0.contains("applied") }.count == 6)
+
+        let file = migrations.appendingPathComponent("0005_bi_views.sql")
+        try (try String(contentsOf: file, encoding: .utf8) + "\n-- edited\n").write(to: file, atomically: true, encoding: .utf8)
+        let refused = try GridcastProcess.run(["migrate", "--env", "qa"] + dir, environment: url)
+        #expect(refused.exitCode == 4)
+        #expect(refused.stderr.contains("0005_bi_views.sql"))
+        let edited = try GridcastProcess.run(["migrate", "status", "--env", "qa"] + dir, environment: url)
+        #expect(edited.exitCode == 4)
+        #expect(edited.stdout.contains("EDITED"))
+    }
+
+    @Test("a password in --database-url never reaches stdout, stderr or the JSON summary")
+    func passwordNeverPrinted() throws {
+        let cluster = try TestCluster.cluster()
+        let secret = "Sup3rSecretPW"
+        let url = "postgresql://gridcast:\(secret)@localhost:1/nowhere?connect_timeout=2"
+        let outcome = try GridcastProcess.run(["migrate", "status", "--json", "--database-url", url],
+                                              environment: ["PGHOST": cluster.socketDirectory.path])
+        #expect(outcome.exitCode == 3)
+        #expect(outcome.stderr.contains("Cannot connect"))
+        #expect(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret))
+        #expect(outcome.stderr.contains("process list"))
+    }
+
+    @Test("print needs no database and renders prod names without suffix")
+    func printWithoutDatabase() throws {
+        let outcome = try GridcastProcess.run(["migrate", "print", "--env", "prod"], environment: ["PGHOST": "/nonexistent"])
+        #expect(outcome.exitCode == 0)
+        #expect(outcome.stdout.contains("create schema if not exists \"gridcast_input\";"))
+        #expect(!outcome.stdout.contains("{{"))
+        #expect(!outcome.stdout.contains("_dev\""))
+    }
+
+    @Test("bad arguments exit with a usage error")
+    func badArguments() throws {
+        let outcome = try GridcastProcess.run(["migrate", "--env", "staging"])
+        #expect(outcome.exitCode == 64)
+        #expect(outcome.stderr.contains("Unknown environment 'staging'"))
+    }
+}
