@@ -39,6 +39,8 @@ let package = Package(
         ]),
         // Deterministic synthetic SQMD and weather files in the loaders' formats, for the quickstart and tests.
         .target(name: "SampleData", dependencies: ["Features"]),
+        // XGBoost through its C API: matrices, boosters, search, metrics.
+        .target(name: "Boosting", dependencies: ["CXGBoost"]),
         // The CLI: parsing and printing only.
         .executableTarget(name: "gridcast", dependencies: [
             "Warehouse", "Migrations", "Features", "LocalPostgres", "Ingest", "SampleData",
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Warehouse", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
+        .testTarget(name: "BoostingTests", dependencies: ["Boosting"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Features"]),
         // Runs the built `gridcast` executable end to end against the test cluster.
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Warehouse"]),

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Consensus feature selection: three independent methods each nominate the features that matter,
+/// and a feature is kept when at least `votesNeeded` methods nominate it.
+///  1. gain importance of a model fit on the training window,
+///  2. permutation importance on the validation window (RMSE increase when the column is shuffled),
+///  3. absolute Pearson correlation with the target.
+/// Gain and permutation nominate features with at least `minimumShare` of the method's total
+/// positive score; correlation nominates features significant at about 95% (|r| >= 2/sqrt(n)).
+public struct FeatureSelection {
+    public var minimumShare: Double = 0.01
+    public var votesNeeded: Int = 2
+    /// Never keep fewer than this many features (the top ones by summed rank).
+    public var minimumFeatures: Int = 5
+    public var seed: UInt64 = 7
+
+    public init() {}
+
+    public struct Outcome: Sendable {
+        public let selected: [String]
+        /// Per feature: which methods nominated it ("gain", "permutation", "correlation").
+        public let votes: [String: [String]]
+    }
+
+    public func select(model: Booster, train: FeatureMatrix, labels: [Float],
+                       validation: FeatureMatrix, validationLabels: [Float], threads: Int = 1) throws -> Outcome {
+        let names = train.featureNames
+        let gain = try model.featureScores("gain")
+        let permutation = try permutationImportance(model: model, matrix: validation, labels: validationLabels, threads: threads)
+        let correlation = Dictionary(uniqueKeysWithValues: names.map { ($0, abs(Self.pearson(train.column($0), labels))) })
+        let methods = [("gain", gain), ("permutation", permutation), ("correlation", correlation)]
+        let significantCorrelation = 2 / Double(max(train.rowCount, 4)).squareRoot()
+
+        var votes: [String: [String]] = [:]
+        for name in nominateByShare(gain) { votes[name, default: []].append("gain") }
+        for name in nominateByShare(permutation) { votes[name, default: []].append("permutation") }
+        for (name, value) in correlation where value >= significantCorrelation { votes[name, default: []].append("correlation") }
+        var selected = names.filter { (votes[$0]?.count ?? 0) >= votesNeeded }
+        if selected.count < minimumFeatures {
+            // Rank by the sum of normalised scores across methods and top up.
+            let total = names.map { name in
+                (name, methods.reduce(0.0) { sum, method in
+                    let maximum = method.1.values.max() ?? 0
+                    return sum + (maximum > 0 ? (method.1[name] ?? 0) / maximum : 0)
+                })
+            }.sorted { $0.1 > $1.1 }
+            for (name, _) in total where selected.count < minimumFeatures && !selected.contains(name) { selected.append(name) }
+            selected = names.filter { selected.contains($0) }
+        }
+        return Outcome(selected: selected, votes: votes)
+    }
+
+    private func nominateByShare(_ scores: [String: Double]) -> [String] {
+        let positive = scores.filter { $0.value > 0 && $0.value.isFinite }
+        let total = positive.values.reduce(0, +)
+        return positive.filter { $0.value >= minimumShare * total }.map(\.key)
+    }
+
+    private func permutationImportance(model: Booster, matrix: FeatureMatrix, labels: [Float], threads: Int) throws -> [String: Double] {
+        let base = try rmse(model.predict(DMatrix(matrix, threads: threads)), labels)
+        var generator = SeededGenerator(seed: seed)
+        let permutation = Array(0..<matrix.rowCount).shuffled(using: &generator)
+        var result: [String: Double] = [:]
+        for name in matrix.featureNames {
+            let shuffled = matrix.permutingColumn(name, by: permutation)
+            result[name] = try rmse(model.predict(DMatrix(shuffled, threads: threads)), labels) - base
+        }
+        return result
+    }
+
+    private func rmse(_ predicted: [Float], _ actual: [Float]) -> Double {
+        guard !actual.isEmpty else { return 0 }
+        return (zip(predicted, actual).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(actual.count)).squareRoot()
+    }
+
+    /// Pearson correlation; 0 for a constant column. NaN entries (missing values) are skipped pairwise.
+    static func pearson(_ x: [Float], _ y: [Float]) -> Double {
+        let pairs = zip(x, y).filter { !$0.0.isNaN && !$0.1.isNaN }.map { (Double($0.0), Double($0.1)) }
+        guard pairs.count > 2 else { return 0 }
+        let n = Double(pairs.count)
+        let meanX = pairs.reduce(0) { $0 + $1.0 } / n, meanY = pairs.reduce(0) { $0 + $1.1 } / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for (a, b) in pairs { sxy += (a - meanX) * (b - meanY); sxx += (a - meanX) * (a - meanX); syy += (b - meanY) * (b - meanY) }
+        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
+    }
+}

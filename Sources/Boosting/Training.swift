@@ -1,0 +1,67 @@
+import Foundation
+
+/// XGBoost hyperparameters that the search varies, plus the round budget.
+public struct BoostParameters: Sendable, Equatable, Codable {
+    public var learningRate: Double = 0.1
+    public var maxDepth: Int = 6
+    public var minChildWeight: Double = 1
+    public var subsample: Double = 0.8
+    public var columnSampleByTree: Double = 0.8
+    public var lambda: Double = 1
+    public var alpha: Double = 0
+    public var gamma: Double = 0
+    /// Upper bound on boosting rounds; early stopping usually ends sooner.
+    public var maxRounds: Int = 1000
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case learningRate = "eta", maxDepth = "max_depth", minChildWeight = "min_child_weight", subsample
+        case columnSampleByTree = "colsample_bytree", lambda, alpha, gamma, maxRounds = "max_rounds"
+    }
+
+    /// The parameter map XGBoost reads. `hist` trees, squared error, RMSE as the stopping metric.
+    public func xgboostParameters(threads: Int, seed: UInt64) -> [String: String] {
+        [
+            "objective": "reg:squarederror", "eval_metric": "rmse", "tree_method": "hist",
+            "eta": "\(learningRate)", "max_depth": "\(maxDepth)", "min_child_weight": "\(minChildWeight)",
+            "subsample": "\(subsample)", "colsample_bytree": "\(columnSampleByTree)",
+            "lambda": "\(lambda)", "alpha": "\(alpha)", "gamma": "\(gamma)",
+            "nthread": "\(threads)", "seed": "\(seed % UInt64(Int32.max))", "verbosity": "0",
+        ]
+    }
+}
+
+/// A booster trimmed to its best round, with the validation curve that chose it.
+public struct FittedModel {
+    public let booster: Booster
+    public let bestRounds: Int
+    public let bestValidationRMSE: Double?
+}
+
+public enum Trainer {
+    /// Trains on `train`, stopping when the validation RMSE has not improved for `patience` rounds,
+    /// and returns the model cut back to its best round. Without validation, trains `maxRounds` rounds.
+    public static func fit(_ parameters: BoostParameters, train: FeatureMatrix, labels: [Float],
+                           validation: (FeatureMatrix, [Float])? = nil, patience: Int = 30,
+                           threads: Int = 1, seed: UInt64 = 42) throws -> FittedModel {
+        let trainMatrix = try DMatrix(train, labels: labels, threads: threads)
+        let validationMatrix = try validation.map { try DMatrix($0.0, labels: $0.1, threads: threads) }
+        let booster = try Booster(parameters: parameters.xgboostParameters(threads: threads, seed: seed),
+                                  cache: [trainMatrix] + (validationMatrix.map { [$0] } ?? []))
+        try booster.setFeatureNames(train.featureNames)
+        var best = (rounds: 0, rmse: Double.infinity)
+        for iteration in 0..<parameters.maxRounds {
+            try booster.update(iteration: iteration, on: trainMatrix)
+            guard let validationMatrix else { continue }
+            let rmse = try booster.evaluate(iteration: iteration, on: validationMatrix)
+            if rmse < best.rmse { best = (iteration + 1, rmse) }
+            if iteration + 1 - best.rounds >= patience { break }
+        }
+        guard validationMatrix != nil else {
+            return FittedModel(booster: booster, bestRounds: booster.rounds, bestValidationRMSE: nil)
+        }
+        let trimmed = best.rounds < booster.rounds ? try booster.sliced(rounds: best.rounds) : booster
+        return FittedModel(booster: trimmed, bestRounds: best.rounds, bestValidationRMSE: best.rmse)
+    }
+}

@@ -1,0 +1,117 @@
+import Boosting
+import Foundation
+import Testing
+
+/// Hourly-like synthetic data: a daily cycle, a temperature effect, and one pure-noise column.
+func synthetic(rows: Int, seed: UInt64) -> (FeatureMatrix, [Float], hours: [Int]) {
+    var generator = SeededGenerator(seed: seed)
+    var values: [Float] = [], labels: [Float] = [], hours: [Int] = []
+    for row in 0..<rows {
+        let hour = row % 24
+        let temperature = 15 + 10 * sin(Double(row) / 500) + Double.random(in: -3...3, using: &generator)
+        let noise = Double.random(in: -1...1, using: &generator)
+        let target = 100 + 30 * sin(Double(hour) / 24 * 2 * .pi) + 4 * max(temperature - 18, 0) + Double.random(in: -2...2, using: &generator)
+        values += [Float(hour), Float(temperature), Float(noise)]
+        labels.append(Float(target))
+        hours.append(hour)
+    }
+    return (FeatureMatrix(featureNames: ["hour", "temperature", "noise"], values: values), labels, hours)
+}
+
+@Suite("XGBoost through the C API")
+struct BoostingTests {
+    @Test("a fitted model beats predicting the mean, and early stopping trims the rounds")
+    func fitBeatsMean() throws {
+        let (matrix, labels, _) = synthetic(rows: 3000, seed: 1)
+        let train = 0..<2400, validation = 2400..<3000
+        var parameters = BoostParameters()
+        parameters.maxRounds = 2000
+        let fitted = try Trainer.fit(parameters, train: matrix.rows(train), labels: Array(labels[train]),
+                                     validation: (matrix.rows(validation), Array(labels[validation])), patience: 20)
+        #expect(fitted.bestRounds < 2000)
+        #expect(fitted.booster.rounds == fitted.bestRounds)
+        let predicted = try fitted.booster.predict(DMatrix(matrix.rows(validation))).map(Double.init)
+        let actual = labels[validation].map(Double.init)
+        let mean = labels[train].reduce(0, +) / Float(train.count)
+        let model = ForecastMetrics(actual: actual, predicted: predicted, days: validation.map { $0 / 24 })
+        let naive = ForecastMetrics(actual: actual, predicted: actual.map { _ in Double(mean) }, days: validation.map { $0 / 24 })
+        #expect(model.rmse < naive.rmse * 0.3, "model \(model.rmse) vs mean \(naive.rmse)")
+        #expect(model.skill(against: naive) > 0.7)
+        #expect(abs((fitted.bestValidationRMSE ?? 0) - model.rmse) < 0.01)
+    }
+
+    @Test("the saved JSON model, loaded again, predicts exactly the same values")
+    func jsonRoundTrip() throws {
+        let (matrix, labels, _) = synthetic(rows: 1000, seed: 2)
+        var parameters = BoostParameters()
+        parameters.maxRounds = 50
+        let fitted = try Trainer.fit(parameters, train: matrix, labels: labels)
+        let json = try fitted.booster.modelJSON()
+        let decoded = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+        #expect(decoded?["learner"] != nil)
+        let reloaded = try Booster(modelJSON: json)
+        let input = try DMatrix(matrix)
+        #expect(try reloaded.predict(input) == fitted.booster.predict(input))
+        #expect(reloaded.rounds == 50)
+        #expect(reloaded.featureNames == ["hour", "temperature", "noise"])
+    }
+
+    @Test("random search over time-series folds is reproducible and never worse than the defaults")
+    func randomSearch() throws {
+        let (matrix, labels, _) = synthetic(rows: 2000, seed: 3)
+        let folds = TimeSeriesFolds(rowCount: 2000, foldCount: 3, validationSize: 240, gap: 24)
+        #expect(folds.folds.count == 3)
+        for fold in folds.folds {
+            #expect(fold.train.upperBound + 24 == fold.validation.lowerBound)
+        }
+        let search = RandomSearch(trials: 4, seed: 9, patience: 10)
+        let first = try search.run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
+        let second = try search.run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
+        #expect(first.trials.map(\.meanRMSE) == second.trials.map(\.meanRMSE))
+        #expect(first.best.meanRMSE <= first.trials[0].meanRMSE)
+        #expect(first.trials.count == 4)
+    }
+
+    @Test("consensus selection keeps informative features and drops pure noise")
+    func featureSelection() throws {
+        let (matrix, labels, _) = synthetic(rows: 3000, seed: 4)
+        var parameters = BoostParameters()
+        parameters.maxRounds = 100
+        let fitted = try Trainer.fit(parameters, train: matrix.rows(0..<2400), labels: Array(labels[0..<2400]))
+        var selection = FeatureSelection()
+        selection.minimumFeatures = 1
+        let outcome = try selection.select(model: fitted.booster, train: matrix.rows(0..<2400), labels: Array(labels[0..<2400]),
+                                           validation: matrix.rows(2400..<3000), validationLabels: Array(labels[2400..<3000]))
+        #expect(outcome.selected.contains("hour"))
+        #expect(outcome.selected.contains("temperature"), "votes: \(outcome.votes)")
+        #expect(!outcome.selected.contains("noise"), "votes: \(outcome.votes)")
+    }
+
+    @Test("per-hour conformal intervals cover close to their nominal rate on new data")
+    func intervals() throws {
+        let (matrix, labels, hours) = synthetic(rows: 6000, seed: 5)
+        var parameters = BoostParameters()
+        parameters.maxRounds = 150
+        let fitted = try Trainer.fit(parameters, train: matrix.rows(0..<3000), labels: Array(labels[0..<3000]))
+        let calibrationPredictions = try fitted.booster.predict(DMatrix(matrix.rows(3000..<4500)))
+        let residuals = (3000..<4500).map { Double(labels[$0] - calibrationPredictions[$0 - 3000]) }
+        let intervals = PredictionIntervals(residuals: residuals, hours: Array(hours[3000..<4500]), coverage: 0.8)
+        let testPredictions = try fitted.booster.predict(DMatrix(matrix.rows(4500..<6000))).map(Double.init)
+        let coverage = intervals.coverage(actual: (4500..<6000).map { Double(labels[$0]) }, predicted: testPredictions,
+                                          hours: Array(hours[4500..<6000]))
+        #expect(coverage > 0.72 && coverage < 0.88, "coverage \(coverage)")
+    }
+
+    @Test("metrics match hand-computed values")
+    func metrics() {
+        let metrics = ForecastMetrics(actual: [10, 20, 30, 40], predicted: [12, 18, 33, 40], days: [0, 0, 1, 1],
+                                      duckCurveHours: [false, true, true, false])
+        #expect(abs(metrics.rmse - (17.0 / 4).squareRoot()) < 1e-12)
+        #expect(abs(metrics.mae - 7.0 / 4) < 1e-12)
+        #expect(abs(metrics.bias - 3.0 / 4) < 1e-12)
+        #expect(abs(metrics.mape - 100 * (0.2 + 0.1 + 0.1 + 0) / 4) < 1e-9)
+        #expect(abs(metrics.r2 - (1 - 17.0 / 500)) < 1e-12)
+        #expect(abs(metrics.peakHourError - (2.0 + 0.0) / 2) < 1e-12)  // day 0: 20 vs 18; day 1: 40 vs 40
+        #expect(abs((metrics.duckCurveRMSE ?? 0) - (13.0 / 2).squareRoot()) < 1e-12)
+    }
+}
