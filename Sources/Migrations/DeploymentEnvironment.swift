@@ -59,5 +59,6 @@ public struct SchemaLayout: Sendable, Equatable {
 
 extension SQLIdentifier {
     /// Quotes a name already validated by `SchemaLayout.identifiers()`.
+    public static func quoteValidated(_ name: String) -> String { quote(name) }
     static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }

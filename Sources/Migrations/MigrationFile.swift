@@ -49,23 +49,6 @@ public struct MigrationFile: Sendable, Equatable {
     /// Finds the `migrations/` directory: an explicit path, GRIDCAST_MIGRATIONS_DIR, or the nearest
     /// `migrations/` above the working directory or the executable.
     public static func locateDirectory(explicit: String? = nil) throws -> URL {
-        if let explicit { return URL(fileURLWithPath: explicit) }
-        if let configured = ProcessInfo.processInfo.environment["GRIDCAST_MIGRATIONS_DIR"] {
-            return URL(fileURLWithPath: configured)
-        }
-        let starts = [FileManager.default.currentDirectoryPath,
-                      URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent().path]
-        for start in starts {
-            var directory = URL(fileURLWithPath: start).standardizedFileURL
-            while directory.path != "/" {
-                let candidate = directory.appendingPathComponent("migrations")
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("0001_schemas_and_roles.sql").path) {
-                    return candidate
-                }
-                directory.deleteLastPathComponent()
-            }
-        }
-        throw MigrationError.directoryUnreadable(path: "migrations/",
-                                                 reason: "not found above the working directory; pass --migrations-dir or set GRIDCAST_MIGRATIONS_DIR")
+        try ResourceDirectory.locate("migrations", marker: "0001_schemas_and_roles.sql", explicit: explicit, variable: "GRIDCAST_MIGRATIONS_DIR")
     }
 }

@@ -1,0 +1,103 @@
+import Boosting
+import Foundation
+import Migrations
+import Warehouse
+
+/// One hour of the feature matrix: when it is and its target (nil when there is no actual yet).
+public struct FeatureRowKey: Sendable, Equatable {
+    /// `hour_start_utc` as PostgreSQL printed it (a timestamptz in the session time zone, UTC here).
+    public let hourStart: String
+    public let localDate: String
+    public let localHour: Int
+    public let dstFold: Int
+}
+
+/// The matrix of one series: keys, targets and features, rows in time order.
+public struct SeriesFeatures: Sendable {
+    public let keys: [FeatureRowKey]
+    public let targets: [Double?]
+    public let matrix: FeatureMatrix
+}
+
+/// Runs a feature SQL template for one series and reads the result with COPY TO STDOUT.
+/// Identifiers are substituted (quoted) into the template; values are bound with set_config.
+public struct FeatureQuery: Sendable {
+    public let template: SQLTemplate
+    public static let keyColumns = ["hour_start_utc", "local_date", "local_hour", "dst_fold", "target"]
+
+    public init(template: SQLTemplate) { self.template = template }
+
+    /// `sql/features/dayahead_features.sql` from the nearest `sql/` folder (or GRIDCAST_SQL_DIR).
+    public static func dayAhead(sqlDirectory: String? = nil) throws -> FeatureQuery {
+        let directory = try ResourceDirectory.locate("sql", marker: "features/dayahead_features.sql", explicit: sqlDirectory,
+                                                     variable: "GRIDCAST_SQL_DIR")
+        let path = directory.appendingPathComponent("features/dayahead_features.sql").path
+        return FeatureQuery(template: SQLTemplate(try String(contentsOfFile: path, encoding: .utf8), origin: path))
+    }
+
+    /// The template with schema names filled in, as a DBA would run it by hand.
+    public func rendered(_ layout: SchemaLayout) throws -> String {
+        try template.render(try layout.identifiers())
+    }
+
+    /// Fetches the features of `series` for local target dates `start...end` (ISO dates).
+    /// - Parameter requireTarget: true for training (hours with an actual only), false for forecasting.
+    public func fetch(on connection: Connection, layout: SchemaLayout, series: SeriesID, start: String, end: String,
+                      settings: FeatureSettings, requireTarget: Bool) throws -> SeriesFeatures {
+        try settings.validate()
+        var sql = try rendered(layout).trimmingCharacters(in: .whitespacesAndNewlines)
+        while sql.hasSuffix(";") { sql.removeLast() }
+        let parameters: [(String, String)] = [
+            ("gridcast.load_profile", series.loadProfile), ("gridcast.load_segment", series.loadSegment),
+            ("gridcast.start_date", start), ("gridcast.end_date", end),
+            ("gridcast.delay_days", String(settings.delayDays)),
+            ("gridcast.lag_days", "{" + settings.lagDays.map(String.init).joined(separator: ",") + "}"),
+            ("gridcast.require_target", requireTarget ? "true" : "false"),
+        ]
+        return try connection.transaction(name: "features \(series)") { tx in
+            for (name, value) in parameters {
+                try tx.execute("select set_config($1, $2, true)", [name, value], name: "feature parameter \(name)")
+            }
+            let columns = try tx.execute("select * from (\(sql)) features limit 0", name: "feature columns \(template.origin)").columnNames
+            guard Array(columns.prefix(Self.keyColumns.count)) == Self.keyColumns else {
+                throw FeatureError.templateShape("the first columns must be \(Self.keyColumns.joined(separator: ", ")), got \(columns.prefix(5).joined(separator: ", "))")
+            }
+            let featureColumns = Array(columns.dropFirst(Self.keyColumns.count))
+            let names = featureColumns.flatMap { $0 == "same_hour_lags" ? settings.lagFeatureNames : [$0] }
+            var keys: [FeatureRowKey] = [], targets: [Double?] = [], values: [Float] = []
+            try tx.copyOut("copy (\(sql)) to stdout", name: "feature matrix \(series)") { row in
+                keys.append(FeatureRowKey(hourStart: row.string(0) ?? "", localDate: row.string(1) ?? "",
+                                          localHour: row.string(2).flatMap { Int($0) } ?? 0, dstFold: row.string(3).flatMap { Int($0) } ?? 0))
+                targets.append(row.double(4))
+                for (offset, column) in featureColumns.enumerated() {
+                    let index = Self.keyColumns.count + offset
+                    if column == "same_hour_lags" {
+                        let lags = Self.parseArray(row.string(index))
+                        for position in 0..<settings.lagDays.count {
+                            values.append(position < lags.count ? lags[position].map(Float.init) ?? .nan : .nan)
+                        }
+                    } else {
+                        values.append(Self.number(row, index))
+                    }
+                }
+            }
+            return SeriesFeatures(keys: keys, targets: targets, matrix: FeatureMatrix(featureNames: names, values: values))
+        }
+    }
+
+    /// A numeric field as Float; booleans as 0/1; NULL or text as NaN (missing).
+    static func number(_ row: CopyOutRow, _ index: Int) -> Float {
+        if let value = row.double(index) { return Float(value) }
+        switch row.string(index) {
+        case "t": return 1
+        case "f": return 0
+        default: return .nan
+        }
+    }
+
+    /// Parses a PostgreSQL float array literal such as `{1.5,NULL,3}`.
+    static func parseArray(_ text: String?) -> [Double?] {
+        guard let text, text.count >= 2 else { return [] }
+        return text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+    }
+}

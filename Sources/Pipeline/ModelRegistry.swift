@@ -1,0 +1,182 @@
+import Foundation
+import Migrations
+import Warehouse
+
+/// A registered model version as stored in `model_registry`.
+public struct RegisteredModel: Sendable {
+    public let modelID: Int
+    public let series: SeriesID
+    public let version: Int
+    public let status: String
+    public let statusReason: String?
+    public let features: [String]
+    public let createdAt: String
+    public let metrics: String
+}
+
+/// What a new model version brings to the registry.
+public struct ModelRegistration: Sendable {
+    public var series: SeriesID
+    public var trainStart: String, trainEnd: String
+    public var validationStart: String, validationEnd: String
+    public var testStart: String, testEnd: String
+    public var hyperparameters: String
+    public var features: [String]
+    public var metrics: String
+    public var status: String
+    public var statusReason: String
+    public var trainingRunID: String?
+    public var xgboostVersion: String
+    public var modelJSON: Data
+}
+
+/// The model registry in the warehouse: versions, champions, status changes. Status changes go
+/// through plain UPDATEs, so the triggers of migration 0004 apply (one champion per series, history).
+public struct ModelRegistry {
+    let connection: Connection
+    let table: String
+
+    public init(connection: Connection, layout: SchemaLayout) {
+        self.connection = connection
+        table = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).model_registry"
+    }
+
+    /// Stores a new version (next number for the series) and returns it. Callers hold the series lock.
+    public func register(_ model: ModelRegistration) throws -> Int {
+        let row = try connection.execute("""
+            insert into \(table) (load_profile, load_segment, model_version, train_start, train_end, validation_start,
+                validation_end, test_start, test_end, hyperparameters, features, metrics, status, status_reason,
+                training_run_id, xgboost_version, model_json)
+            select $1, $2, coalesce(max(model_version), 0) + 1, $3::date, $4::date, $5::date, $6::date, $7::date, $8::date,
+                   $9::jsonb, $10::text[], $11::jsonb, $12, $13, $14::uuid, $15, $16::json
+            from \(table) where load_profile = $1 and load_segment = $2
+            returning model_version
+            """, [model.series.loadProfile, model.series.loadSegment, model.trainStart, model.trainEnd, model.validationStart,
+                  model.validationEnd, model.testStart, model.testEnd, model.hyperparameters, Self.arrayLiteral(model.features),
+                  model.metrics, model.status, model.statusReason, model.trainingRunID, model.xgboostVersion,
+                  String(decoding: model.modelJSON, as: UTF8.self)], name: "register model \(model.series)")
+        guard let version = row.first?.int("model_version") else {
+            throw WarehouseError.unexpectedResult(statementName: "register model", reason: "no version returned")
+        }
+        return version
+    }
+
+    /// The approved model of a series, if any, with its XGBoost JSON.
+    public func champion(_ series: SeriesID) throws -> (RegisteredModel, Data)? {
+        try model(series, where: "status = 'approved'", [])
+    }
+
+    /// One version of a series with its XGBoost JSON.
+    public func version(_ series: SeriesID, _ version: Int) throws -> (RegisteredModel, Data)? {
+        try model(series, where: "model_version = $3", [version])
+    }
+
+    /// The version that was champion at `instant` (from the status history), for backfills.
+    public func champion(_ series: SeriesID, at instant: String) throws -> (RegisteredModel, Data)? {
+        let history = table.replacingOccurrences(of: ".model_registry", with: ".model_status_history")
+        return try model(series, where: """
+            model_id = (select h.model_id from \(history) h
+                        where h.load_profile = $1 and h.load_segment = $2 and h.changed_at <= $3::timestamptz
+                          and h.new_status = 'approved'
+                          and not exists (select 1 from \(history) later
+                                          where later.model_id = h.model_id and later.changed_at > h.changed_at
+                                            and later.changed_at <= $3::timestamptz)
+                        order by h.changed_at desc limit 1)
+            """, [instant])
+    }
+
+    /// Every version, newest first, optionally for one series.
+    public func list(_ series: SeriesID? = nil) throws -> [RegisteredModel] {
+        let rows = try connection.execute("""
+            select model_id, load_profile, load_segment, model_version, status, status_reason, features::text as features,
+                   created_at::text as created_at, metrics::text as metrics
+            from \(table)
+            where ($1::text is null or (load_profile = $1 and load_segment = $2))
+            order by load_profile, load_segment, model_version desc
+            """, [series?.loadProfile, series?.loadSegment], name: "list models").rows
+        return rows.map(Self.decode)
+    }
+
+    /// Sets a version's status ('approved', 'rejected', 'retired', 'candidate') with a reason.
+    public func setStatus(_ series: SeriesID, version: Int, status: String, reason: String) throws {
+        let updated = try connection.execute("""
+            update \(table) set status = $4, status_reason = $5
+            where load_profile = $1 and load_segment = $2 and model_version = $3
+            """, [series.loadProfile, series.loadSegment, version, status, reason], name: "set model status")
+        guard updated.affectedRows == 1 else { throw RegistryError.noSuchVersion(series, version) }
+    }
+
+    /// Rejects the current champion and re-approves the champion before it. Returns (from, to) versions.
+    public func rollback(_ series: SeriesID, reason: String) throws -> (from: Int, to: Int) {
+        try connection.transaction(name: "rollback \(series)") { _ in
+            guard let (current, _) = try champion(series) else { throw RegistryError.noChampion(series) }
+            let history = table.replacingOccurrences(of: ".model_registry", with: ".model_status_history")
+            let previous = try connection.execute("""
+                select r.model_version from \(history) h join \(table) r on r.model_id = h.model_id
+                where h.load_profile = $1 and h.load_segment = $2 and h.new_status = 'approved' and h.model_id <> $3
+                  and r.status = 'retired'
+                order by h.changed_at desc limit 1
+                """, [series.loadProfile, series.loadSegment, current.modelID], name: "find previous champion").first?.int("model_version")
+            guard let previous else { throw RegistryError.noPreviousChampion(series) }
+            try setStatus(series, version: current.version, status: "rejected", reason: reason)
+            try setStatus(series, version: previous, status: "approved", reason: "restored by rollback from version \(current.version)")
+            return (current.version, previous)
+        }
+    }
+
+    private func model(_ series: SeriesID, where condition: String, _ extra: [any SQLBindable]) throws -> (RegisteredModel, Data)? {
+        guard let row = try connection.execute("""
+            select model_id, load_profile, load_segment, model_version, status, status_reason, features::text as features,
+                   created_at::text as created_at, metrics::text as metrics, model_json::text as model_json
+            from \(table) where load_profile = $1 and load_segment = $2 and \(condition)
+            """, [series.loadProfile, series.loadSegment] + extra, name: "read model \(series)").first else { return nil }
+        return (Self.decode(row), Data((row.string("model_json") ?? "").utf8))
+    }
+
+    static func decode(_ row: QueryResult.Row) -> RegisteredModel {
+        RegisteredModel(modelID: row.int("model_id") ?? 0,
+                        series: SeriesID(loadProfile: row.string("load_profile") ?? "", loadSegment: row.string("load_segment") ?? ""),
+                        version: row.int("model_version") ?? 0, status: row.string("status") ?? "",
+                        statusReason: row.string("status_reason"), features: parseTextArray(row.string("features") ?? "{}"),
+                        createdAt: row.string("created_at") ?? "", metrics: row.string("metrics") ?? "{}")
+    }
+
+    /// A text[] literal with every element quoted, so names with commas or quotes survive.
+    static func arrayLiteral(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
+    /// Parses PostgreSQL's text[] output (elements quoted only when needed).
+    static func parseTextArray(_ text: String) -> [String] {
+        var values: [String] = [], current = "", quoted = false, escaped = false, inQuotes = false
+        for character in text.dropFirst().dropLast() {
+            if escaped { current.append(character); escaped = false; continue }
+            switch character {
+            case "\\" where inQuotes: escaped = true
+            case "\"": inQuotes.toggle(); quoted = true
+            case "," where !inQuotes:
+                values.append(current); current = ""; quoted = false
+            default: current.append(character)
+            }
+        }
+        if !current.isEmpty || quoted { values.append(current) }
+        return values
+    }
+}
+
+public enum RegistryError: Error, CustomStringConvertible {
+    case noSuchVersion(SeriesID, Int)
+    case noChampion(SeriesID)
+    case noPreviousChampion(SeriesID)
+
+    public var description: String {
+        switch self {
+        case let .noSuchVersion(series, version):
+            return "Series \(series) has no model version \(version); `gridcast models list --series \(series)` shows the versions."
+        case let .noChampion(series): return "Series \(series) has no approved model to roll back."
+        case let .noPreviousChampion(series):
+            return "Series \(series) has no earlier champion to restore; approve a version explicitly with `gridcast models approve`."
+        }
+    }
+}

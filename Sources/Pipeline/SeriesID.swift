@@ -1,0 +1,75 @@
+import Migrations
+import Warehouse
+
+/// A forecast series: load profile x segment, written `RES-SOLAR`.
+public struct SeriesID: Sendable, Hashable, CustomStringConvertible, Codable {
+    public let loadProfile: String
+    public let loadSegment: String
+
+    public init(loadProfile: String, loadSegment: String) {
+        self.loadProfile = loadProfile
+        self.loadSegment = loadSegment
+    }
+
+    /// Parses `PROFILE-SEGMENT`; the segment is the part after the last dash, so profiles may contain dashes.
+    public init?(_ text: String) {
+        guard let dash = text.lastIndex(of: "-"), dash != text.startIndex, text.index(after: dash) != text.endIndex else { return nil }
+        loadProfile = String(text[..<dash])
+        loadSegment = String(text[text.index(after: dash)...])
+    }
+
+    public var description: String { "\(loadProfile)-\(loadSegment)" }
+}
+
+/// Which series a command works on, resolved against the series catalog (rows, not code).
+public struct SeriesSelection: Sendable {
+    public var series: [String] = []
+    public var profiles: [String] = []
+    public var segments: [String] = []
+    public var all = false
+
+    public init(series: [String] = [], profiles: [String] = [], segments: [String] = [], all: Bool = false) {
+        self.series = series
+        self.profiles = profiles
+        self.segments = segments
+        self.all = all
+    }
+
+    /// The active catalog series matching the selection, in catalog order. Names are bound values,
+    /// so a series name holding quotes or SQL selects nothing rather than changing the query.
+    public func resolve(on connection: Connection, layout: SchemaLayout) throws -> [SeriesID] {
+        let rows = try connection.execute("""
+            select load_profile, load_segment from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog
+            where active order by load_profile, load_segment
+            """, name: "read series catalog").rows
+        let catalog = rows.compactMap { row -> SeriesID? in
+            guard let profile = row.string("load_profile"), let segment = row.string("load_segment") else { return nil }
+            return SeriesID(loadProfile: profile, loadSegment: segment)
+        }
+        if all { return catalog }
+        let unknown = series.filter { name in !catalog.contains { $0.description == name } }
+        guard unknown.isEmpty else { throw SelectionError.unknownSeries(unknown, known: catalog.map(\.description)) }
+        let chosen = catalog.filter { id in
+            series.contains(id.description)
+                || ((profiles.isEmpty || profiles.contains(id.loadProfile)) && (segments.isEmpty || segments.contains(id.loadSegment))
+                    && !(profiles.isEmpty && segments.isEmpty))
+        }
+        guard !chosen.isEmpty else { throw SelectionError.nothingSelected(known: catalog.map(\.description)) }
+        return chosen
+    }
+}
+
+public enum SelectionError: Error, CustomStringConvertible {
+    case unknownSeries([String], known: [String])
+    case nothingSelected(known: [String])
+
+    public var description: String {
+        switch self {
+        case let .unknownSeries(names, known):
+            return "Unknown series \(names.joined(separator: ", ")); the active series are \(known.joined(separator: ", ")). "
+                + "Add one with INSERT INTO the series_catalog table."
+        case let .nothingSelected(known):
+            return "No series selected; use --series (one of \(known.joined(separator: ", "))), --profile, --segment or --all."
+        }
+    }
+}

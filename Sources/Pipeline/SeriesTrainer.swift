@@ -1,0 +1,148 @@
+import Boosting
+import Foundation
+import Logging
+import Migrations
+import Warehouse
+
+/// The outcome of training one series.
+public struct SeriesTrainingResult: Sendable {
+    public let series: SeriesID
+    public let version: Int
+    public let status: String
+    public let reason: String
+    public let model: ForecastMetrics
+    public let baseline: ForecastMetrics
+    public let championRMSE: Double?
+    public let skill: Double
+    public let intervalCoverage: Double
+    public let features: [String]
+    public let rounds: Int
+    public let trainingRows: Int
+    public let seconds: Double
+}
+
+/// Trains, evaluates and registers one series: time-ordered split, consensus feature selection,
+/// random search over time-series folds, final fit with early stopping, seasonal-naive baseline,
+/// conformal intervals, comparison with the champion, registration with the approval rule.
+public struct SeriesTrainer {
+    public let configuration: TrainingConfiguration
+    public let query: FeatureQuery
+    public let layout: SchemaLayout
+    public var threads = 1
+    public var logger = Logger(label: "gridcast.train")
+    public var runID: String?
+
+    public init(configuration: TrainingConfiguration, query: FeatureQuery, layout: SchemaLayout) {
+        self.configuration = configuration
+        self.query = query
+        self.layout = layout
+    }
+
+    public func train(_ series: SeriesID, on connection: Connection) throws -> SeriesTrainingResult {
+        let started = Date()
+        let window = try trainingWindow(series, on: connection)
+        let data = try query.fetch(on: connection, layout: layout, series: series, start: window.start, end: window.end,
+                                   settings: configuration.features, requireTarget: true)
+        let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
+        let labels = data.targets.map { Float($0 ?? .nan) }
+
+        // 1. Consensus feature selection with default parameters.
+        let trainMatrix = data.matrix.rows(split.train), validationMatrix = data.matrix.rows(split.validation)
+        var defaults = BoostParameters()
+        defaults.maxRounds = configuration.maxRounds
+        let probe = try Trainer.fit(defaults, train: trainMatrix, labels: Array(labels[split.train]),
+                                    validation: (validationMatrix, Array(labels[split.validation])),
+                                    patience: configuration.patience, threads: threads, seed: configuration.seed)
+        let selection = try FeatureSelection().select(model: probe.booster, train: trainMatrix, labels: Array(labels[split.train]),
+                                                      validation: validationMatrix, validationLabels: Array(labels[split.validation]),
+                                                      threads: threads)
+        let features = selection.selected
+        let selected = data.matrix.columns(features)
+
+        // 2. Random search over time-series folds of everything before the test window.
+        let beforeTest = 0..<split.test.lowerBound
+        let rowsPerDay = max(1, beforeTest.count / max(1, Set(data.keys[beforeTest].map(\.localDate)).count))
+        let folds = TimeSeriesFolds(rowCount: beforeTest.count, foldCount: configuration.folds, validationSize: configuration.foldDays * rowsPerDay)
+        let search = try RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience, threads: threads)
+            .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds, maxRounds: configuration.maxRounds)
+
+        // 3. Final fit on the training window, rounds chosen on the validation window.
+        let final = try Trainer.fit(search.best.parameters, train: selected.rows(split.train), labels: Array(labels[split.train]),
+                                    validation: (selected.rows(split.validation), Array(labels[split.validation])),
+                                    patience: configuration.patience, threads: threads, seed: configuration.seed)
+        let validationPredictions = try final.booster.predict(DMatrix(selected.rows(split.validation), threads: threads))
+        let intervals = PredictionIntervals(residuals: split.validation.map { Double(labels[$0] - validationPredictions[$0 - split.validation.lowerBound]) },
+                                            hours: split.validation.map { data.keys[$0].localHour }, coverage: configuration.intervalCoverage)
+
+        // 4. Evaluation on the held-out test window, against the baseline and the champion.
+        let testPredictions = try final.booster.predict(DMatrix(selected.rows(split.test), threads: threads)).map(Double.init)
+        let actual = split.test.map { Double(labels[$0]) }
+        let days = split.test.map { dayKey(data.keys[$0].localDate) }
+        let duck = series.loadSegment == "SOLAR" ? split.test.map { (9..<20).contains(data.keys[$0].localHour) } : nil
+        let baselinePredictions = SeasonalNaive(settings: configuration.features).predict(data.matrix, rows: split.test, fallback: labels, train: split.train)
+        let model = ForecastMetrics(actual: actual, predicted: testPredictions, days: days, duckCurveHours: duck)
+        let baseline = ForecastMetrics(actual: actual, predicted: baselinePredictions, days: days, duckCurveHours: duck)
+        let coverage = intervals.coverage(actual: actual, predicted: testPredictions, hours: split.test.map { data.keys[$0].localHour })
+        let registry = ModelRegistry(connection: connection, layout: layout)
+        let championRMSE = try championScore(registry: registry, series: series, data: data, rows: split.test, actual: actual, days: days)
+
+        // 5. The approval rule.
+        let skill = model.skill(against: baseline)
+        var problems: [String] = []
+        if !(model.rmse < baseline.rmse) { problems.append(String(format: "RMSE %.3f does not beat the seasonal-naive baseline %.3f", model.rmse, baseline.rmse)) }
+        if !(skill >= configuration.minimumSkill) { problems.append(String(format: "skill %.3f is below the threshold %.3f", skill, configuration.minimumSkill)) }
+        if let limit = configuration.maximumMAPE, !(model.mape <= limit) { problems.append(String(format: "MAPE %.2f%% exceeds %.2f%%", model.mape, limit)) }
+        if let championRMSE, !(model.rmse < championRMSE) { problems.append(String(format: "RMSE %.3f does not beat the champion's %.3f on the same test window", model.rmse, championRMSE)) }
+        let approved = problems.isEmpty
+        let reason = approved
+            ? String(format: "auto-approved: RMSE %.3f vs baseline %.3f (skill %.3f)%@", model.rmse, baseline.rmse, skill,
+                     championRMSE.map { String(format: ", champion %.3f", $0) } ?? ", no previous champion")
+            : "kept as candidate: " + problems.joined(separator: "; ")
+
+        var metrics = MetricsDocument(model: model, baseline: baseline, skill: skill, intervalCoverage: coverage,
+                                      intervalNominal: configuration.intervalCoverage, intervals: intervals, championRMSE: championRMSE,
+                                      featureVotes: selection.votes, rounds: final.bestRounds, searchTrials: search.trials.count,
+                                      searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
+        metrics.featureRanges = selected.ranges(split.train)
+        let version = try connection.withAdvisoryLock("gridcast.series.\(layout.operationalSchema).\(series)", waitSeconds: 600) {
+            try registry.register(ModelRegistration(
+                series: series, trainStart: data.keys[split.train.lowerBound].localDate, trainEnd: data.keys[split.train.upperBound - 1].localDate,
+                validationStart: data.keys[split.validation.lowerBound].localDate, validationEnd: data.keys[split.validation.upperBound - 1].localDate,
+                testStart: data.keys[split.test.lowerBound].localDate, testEnd: data.keys[split.test.upperBound - 1].localDate,
+                hyperparameters: try JSONCoding.string(search.best.parameters), features: features, metrics: try JSONCoding.string(metrics),
+                status: approved ? "approved" : "candidate", statusReason: reason, trainingRunID: runID,
+                xgboostVersion: xgboostVersion, modelJSON: try final.booster.modelJSON()))
+        }
+        logger.info("trained", metadata: ["series": "\(series)", "version": "\(version)", "status": "\(approved ? "approved" : "candidate")",
+                                          "rmse": "\(model.rmse)", "baseline_rmse": "\(baseline.rmse)"])
+        return SeriesTrainingResult(series: series, version: version, status: approved ? "approved" : "candidate", reason: reason,
+                                    model: model, baseline: baseline, championRMSE: championRMSE, skill: skill, intervalCoverage: coverage,
+                                    features: features, rounds: final.bestRounds, trainingRows: split.train.count,
+                                    seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The champion's RMSE on this test window, or nil when there is no champion or it uses features
+    /// this matrix lacks (then it cannot be compared, and the reason says so through its absence).
+    private func championScore(registry: ModelRegistry, series: SeriesID, data: SeriesFeatures, rows: Range<Int>,
+                               actual: [Double], days: [Int]) throws -> Double? {
+        guard let (champion, json) = try registry.champion(series),
+              champion.features.allSatisfy(data.matrix.featureNames.contains) else { return nil }
+        let booster = try Booster(modelJSON: json)
+        let predictions = try booster.predict(DMatrix(data.matrix.columns(champion.features).rows(rows), threads: threads)).map(Double.init)
+        return ForecastMetrics(actual: actual, predicted: predictions, days: days).rmse
+    }
+
+    /// Newest target date with actuals (or the configured end), and the start `historyDays` before.
+    private func trainingWindow(_ series: SeriesID, on connection: Connection) throws -> (start: String, end: String) {
+        let row = try connection.execute("""
+            select coalesce($3::date, max(tradedatelocal))::text as end_date,
+                   (coalesce($3::date, max(tradedatelocal)) - $4::int + 1)::text as start_date
+            from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).vw_series_actuals_hourly
+            where load_profile = $1 and load_segment = $2
+            """, [series.loadProfile, series.loadSegment, configuration.endDate, configuration.historyDays], name: "training window \(series)").first
+        guard let end = row?.string("end_date"), let start = row?.string("start_date") else {
+            throw FeatureError.noRows(series: series.description, reason: "no actuals yet; load SQMD first (gridcast load sqmd)")
+        }
+        return (start, end)
+    }
+}

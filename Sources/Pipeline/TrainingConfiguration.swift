@@ -1,0 +1,43 @@
+/// Everything a training run can be told. Defaults are what `gridcast train` uses.
+public struct TrainingConfiguration: Sendable, Codable {
+    public var features = FeatureSettings()
+    /// Random-search trials per series (the first is always XGBoost's defaults).
+    public var trials = 50
+    /// Time-series cross-validation folds inside the training window.
+    public var folds = 3
+    /// Days per cross-validation block.
+    public var foldDays = 28
+    /// The last `testDays` dates with actuals are held out for evaluation and approval.
+    public var testDays = 56
+    /// The `validationDays` before the test window pick the number of rounds and calibrate intervals.
+    public var validationDays = 56
+    /// Days of history to train on, ending at the newest actual.
+    public var historyDays = 3 * 365
+    /// Last target date of the window (ISO); nil = the newest date with actuals.
+    public var endDate: String?
+    /// Boosting round cap and early-stopping patience.
+    public var maxRounds = 1000
+    public var patience = 30
+    /// Nominal coverage of the prediction intervals.
+    public var intervalCoverage = 0.8
+    /// Approval thresholds: skill (1 - RMSE/baseline RMSE) at least this, MAPE (percent) at most this.
+    public var minimumSkill = 0.0
+    public var maximumMAPE: Double? = nil
+    public var seed: UInt64 = 42
+    /// Series trained at once; XGBoost threads per series are cores / this.
+    public var parallelSeries = 0
+
+    public init() {}
+
+    public func validate() throws(FeatureError) {
+        try features.validate()
+        guard trials >= 1 else { throw .invalidSetting("trials must be at least 1") }
+        guard folds >= 1, foldDays >= 1, testDays >= 1, validationDays >= 1 else {
+            throw .invalidSetting("folds, fold days, test days and validation days must be at least 1")
+        }
+        guard historyDays > testDays + validationDays + folds * foldDays else {
+            throw .invalidSetting("history of \(historyDays) days is too short for \(testDays) test + \(validationDays) validation + \(folds)x\(foldDays) fold days")
+        }
+        guard intervalCoverage > 0, intervalCoverage < 1 else { throw .invalidSetting("interval coverage must be between 0 and 1") }
+    }
+}

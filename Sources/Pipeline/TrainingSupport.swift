@@ -1,0 +1,107 @@
+import Boosting
+import Features
+import Foundation
+
+/// Time-ordered split of feature rows by local date: train, then validation, then test. No shuffling.
+struct DateSplit {
+    let train: Range<Int>
+    let validation: Range<Int>
+    let test: Range<Int>
+
+    init(keys: [FeatureRowKey], testDays: Int, validationDays: Int, series: SeriesID) throws {
+        var dates: [String] = []
+        for key in keys where dates.last != key.localDate { dates.append(key.localDate) }
+        guard dates.count > testDays + validationDays + 28 else {
+            throw FeatureError.noRows(series: series.description,
+                                      reason: "only \(dates.count) days with actuals; training needs more than \(testDays + validationDays + 28) (test + validation + 4 weeks)")
+        }
+        let testStart = dates[dates.count - testDays], validationStart = dates[dates.count - testDays - validationDays]
+        let firstValidation = keys.firstIndex { $0.localDate >= validationStart } ?? keys.count
+        let firstTest = keys.firstIndex { $0.localDate >= testStart } ?? keys.count
+        train = 0..<firstValidation
+        validation = firstValidation..<firstTest
+        test = firstTest..<keys.count
+    }
+}
+
+/// The seasonal-naive forecast: the same hour one week-multiple back, using the shortest weekly lag
+/// the data delay allows (21 days with the default 14-day delay). Missing values fall back to the
+/// 28-day same-hour mean, then to the training mean.
+struct SeasonalNaive {
+    let settings: FeatureSettings
+
+    var lagName: String {
+        let weekly = settings.lagDays.filter { $0 % 7 == 0 }.min() ?? settings.lagDays.min() ?? 21
+        return "lag_\(weekly)d"
+    }
+
+    func predict(_ matrix: FeatureMatrix, rows: Range<Int>, fallback labels: [Float], train: Range<Int>) -> [Double] {
+        let lag = matrix.column(lagName), mean28 = matrix.column("same_hour_mean_28d")
+        let trainMean = train.isEmpty ? 0 : Double(train.reduce(Float(0)) { $0 + labels[$1] }) / Double(train.count)
+        return rows.map { row in
+            if row < lag.count, !lag[row].isNaN { return Double(lag[row]) }
+            if row < mean28.count, !mean28[row].isNaN { return Double(mean28[row]) }
+            return trainMean
+        }
+    }
+}
+
+/// What a model stores in `metrics`: test metrics for model and baseline, interval calibration, and
+/// what forecasting needs later (feature ranges for out-of-distribution flags, feature settings).
+struct MetricsDocument: Codable {
+    var model: ForecastMetrics
+    var baseline: ForecastMetrics
+    var skill: Double
+    var intervalCoverage: Double
+    var intervalNominal: Double
+    var intervals: PredictionIntervals
+    var championRMSE: Double?
+    var featureVotes: [String: [String]]
+    var rounds: Int
+    var searchTrials: Int
+    var searchBestCVRMSE: Double
+    var featureSettings: FeatureSettings
+    var featureRanges: [String: [Float]] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case model, baseline, skill, intervals, rounds
+        case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
+        case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
+        case featureSettings = "feature_settings", featureRanges = "feature_ranges"
+    }
+}
+
+enum JSONCoding {
+    /// JSON text for jsonb columns; NaN and infinities become strings PostgreSQL can cast back to float8.
+    static func string<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+}
+
+extension FeatureMatrix {
+    /// Min and max of each column over `rows`, ignoring missing values.
+    func ranges(_ rows: Range<Int>) -> [String: [Float]] {
+        var result: [String: [Float]] = [:]
+        for (column, name) in featureNames.enumerated() {
+            var low = Float.infinity, high = -Float.infinity
+            for row in rows {
+                let value = self[row, column]
+                if !value.isNaN { low = min(low, value); high = max(high, value) }
+            }
+            if low <= high { result[name] = [low, high] }
+        }
+        return result
+    }
+}
+
+/// A stable day key for an ISO local date, for per-day metrics.
+func dayKey(_ isoDate: String) -> Int { LocalDate(isoDate)?.dayNumber ?? isoDate.hashValue }
