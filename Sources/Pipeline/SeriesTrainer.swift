@@ -24,7 +24,7 @@ public struct SeriesTrainingResult: Sendable {
 /// Trains, evaluates and registers one series: time-ordered split, consensus feature selection,
 /// random search over time-series folds, final fit with early stopping, seasonal-naive baseline,
 /// conformal intervals, comparison with the champion, registration with the approval rule.
-public struct SeriesTrainer {
+public struct SeriesTrainer: Sendable {
     public let configuration: TrainingConfiguration
     public let query: FeatureQuery
     public let layout: SchemaLayout

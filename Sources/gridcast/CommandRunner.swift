@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import Logging
 import Migrations
+import Pipeline
 import Warehouse
 
 /// Runs a command body with logging set up, maps errors to one stderr sentence and an exit code a
@@ -46,6 +47,10 @@ enum CommandRunner {
             if case let .failed(_, _, underlying) = error { return exitCode(for: underlying) == 3 ? 3 : 4 }
             return 4
         case is IdentifierError, is TemplateError: return 4
+        case is SelectionError: return 64
+        case let error as FeatureError:
+            if case .noRows = error { return 6 }
+            return 64
         default: return 1
         }
     }

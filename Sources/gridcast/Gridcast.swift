@@ -16,6 +16,6 @@ struct Gridcast: ParsableCommand {
             7 SQL error, 64 bad arguments.
             """,
         version: version,
-        subcommands: [MigrateCommand.self, QuickstartCommand.self]
+        subcommands: [MigrateCommand.self, TrainCommand.self, ModelsCommand.self, QuickstartCommand.self]
     )
 }

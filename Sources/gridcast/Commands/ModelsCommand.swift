@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Warehouse
+
+/// `gridcast models list | approve | reject | rollback`.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List registered models, approve or reject a version, or roll back to the previous champion.",
+        subcommands: [List.self, Approve.self, Reject.self, Rollback.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List model versions, newest first.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Only this series, e.g. RES-SOLAR.") var series: String?
+
+        func run() throws {
+            try CommandRunner.run(options, command: "models list") { logger in
+                let registry = ModelRegistry(connection: try options.connect(logger), layout: options.layout)
+                let models = try registry.list(series.flatMap(SeriesID.init))
+                var rows: [JSONValue] = []
+                for model in models {
+                    if !options.json {
+                        print("\(model.series.description.padding(toLength: 16, withPad: " ", startingAt: 0)) v\(model.version)\t\(model.status.padding(toLength: 10, withPad: " ", startingAt: 0)) \(model.createdAt.prefix(19))  \(model.statusReason ?? "")")
+                    }
+                    rows.append(["series": .string(model.series.description), "version": .int(model.version), "status": .string(model.status),
+                                 "reason": .optional(model.statusReason), "created_at": .string(model.createdAt)])
+                }
+                return ["models": .array(rows)]
+            }
+        }
+    }
+
+    struct VersionArguments: ParsableArguments {
+        @Option(help: "The series, e.g. RES-SOLAR.") var series: String
+        @Option(help: "The model version.") var version: Int
+        @Option(help: "Why (kept in the registry and its history).") var reason: String?
+
+        func validate() throws {
+            guard SeriesID(series) != nil else { throw ValidationError("'\(series)' is not PROFILE-SEGMENT (e.g. RES-SOLAR).") }
+        }
+        var id: SeriesID { SeriesID(series)! }
+    }
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a version the champion (the previous one is retired).")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var arguments: VersionArguments
+
+        func run() throws {
+            try CommandRunner.run(options, command: "models approve") { logger in
+                try ModelRegistry(connection: try options.connect(logger), layout: options.layout)
+                    .setStatus(arguments.id, version: arguments.version, status: "approved", reason: arguments.reason ?? "approved manually")
+                if !options.json { print("\(arguments.id) version \(arguments.version) is now the champion.") }
+                return ["series": .string(arguments.id.description), "version": .int(arguments.version)]
+            }
+        }
+    }
+
+    struct Reject: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a version (a rejected champion leaves the series without one).")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var arguments: VersionArguments
+
+        func run() throws {
+            try CommandRunner.run(options, command: "models reject") { logger in
+                try ModelRegistry(connection: try options.connect(logger), layout: options.layout)
+                    .setStatus(arguments.id, version: arguments.version, status: "rejected", reason: arguments.reason ?? "rejected manually")
+                if !options.json { print("\(arguments.id) version \(arguments.version) is rejected.") }
+                return ["series": .string(arguments.id.description), "version": .int(arguments.version)]
+            }
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject the current champion and restore the previous one.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The series, e.g. RES-SOLAR.") var series: String
+        @Option(help: "Why.") var reason: String = "rolled back manually"
+
+        func validate() throws {
+            guard SeriesID(series) != nil else { throw ValidationError("'\(series)' is not PROFILE-SEGMENT (e.g. RES-SOLAR).") }
+        }
+
+        func run() throws {
+            try CommandRunner.run(options, command: "models rollback") { logger in
+                let id = SeriesID(series)!
+                let (from, to) = try ModelRegistry(connection: try options.connect(logger), layout: options.layout).rollback(id, reason: reason)
+                if !options.json { print("\(id): version \(from) rejected, version \(to) restored as champion.") }
+                return ["series": .string(id.description), "from_version": .int(from), "to_version": .int(to)]
+            }
+        }
+    }
+}

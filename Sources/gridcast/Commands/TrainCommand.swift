@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Warehouse
+
+/// `gridcast train`: train, evaluate and register models for the selected series.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train, evaluate and register a model per series; approve it when it beats the baseline and the champion.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var seriesOptions: SeriesOptions
+
+    @Option(help: "Random-search trials per series.") var trials: Int = 50
+    @Option(help: "Time-series cross-validation folds.") var folds: Int = 3
+    @Option(help: "Days held out for the test window.") var testDays: Int = 56
+    @Option(help: "Days of validation before the test window.") var validationDays: Int = 56
+    @Option(help: "Days of history to train on.") var historyDays: Int = 3 * 365
+    @Option(help: "Last target date to train on (YYYY-MM-DD); default the newest actual.") var endDate: String?
+    @Option(help: "SQMD data delay in days.") var delayDays: Int = 14
+    @Option(help: "Same-hour lags in days, comma-separated; each at least delay + 1.") var lags: String = "21,28,35,42,364"
+    @Option(help: "Nominal coverage of the prediction intervals.") var coverage: Double = 0.8
+    @Option(help: "Approve only when skill (1 - RMSE/baseline RMSE) is at least this.") var minimumSkill: Double = 0
+    @Option(help: "Approve only when test MAPE (percent) is at most this.") var maximumMape: Double?
+    @Option(help: "Series trained at once (default: one per core).") var parallel: Int = 0
+    @Option(help: "Random seed of the search.") var seed: UInt64 = 42
+    @Option(name: .customLong("sql-dir"), help: "Folder holding features/dayahead_features.sql (default: the nearest sql/).") var sqlDirectory: String?
+
+    func validate() throws {
+        guard lags.split(separator: ",").allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)) != nil }) else {
+            throw ValidationError("--lags must be whole days separated by commas, e.g. 21,28,35.")
+        }
+        do { try configuration.validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    var configuration: TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        configuration.trials = trials
+        configuration.folds = folds
+        configuration.testDays = testDays
+        configuration.validationDays = validationDays
+        configuration.historyDays = historyDays
+        configuration.endDate = endDate
+        configuration.features = FeatureSettings(delayDays: delayDays,
+                                                 lagDays: lags.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+        configuration.intervalCoverage = coverage
+        configuration.minimumSkill = minimumSkill
+        configuration.maximumMAPE = maximumMape
+        configuration.parallelSeries = parallel
+        configuration.seed = seed
+        return configuration
+    }
+
+    func run() throws {
+        try CommandRunner.run(options, command: "train") { logger in
+            let connection = try options.connect(logger)
+            let layout = options.layout
+            let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
+            let run = TrainingRun(target: options.target, layout: layout, configuration: configuration,
+                                  query: try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory))
+            let results = try run.train(series, logger: logger, progress: { Progress.step($0) })
+            var rows: [JSONValue] = []
+            var failures = 0
+            if !options.json {
+                print("series           version  status     rmse       baseline   skill   mape%   coverage  features")
+            }
+            for (id, result) in zip(series, results) {
+                switch result {
+                case let .success(trained):
+                    if !options.json {
+                        print(String(format: "%@ %7d  %@ %9.2f  %9.2f  %6.3f  %6.2f  %8.3f  %d",
+                                     id.description.padding(toLength: 16, withPad: " ", startingAt: 0), trained.version,
+                                     trained.status.padding(toLength: 10, withPad: " ", startingAt: 0), trained.model.rmse,
+                                     trained.baseline.rmse, trained.skill, trained.model.mape, trained.intervalCoverage, trained.features.count))
+                    }
+                    rows.append(["series": .string(id.description), "version": .int(trained.version), "status": .string(trained.status),
+                                 "reason": .string(trained.reason), "rmse": .number(trained.model.rmse), "baseline_rmse": .number(trained.baseline.rmse),
+                                 "skill": .number(trained.skill), "mape": .number(trained.model.mape), "seconds": .number(trained.seconds)])
+                case let .failure(error):
+                    failures += 1
+                    let message = options.target.redact("\(error)")
+                    if !options.json { print("\(id.description.padding(toLength: 16, withPad: " ", startingAt: 0)) FAILED: \(message)") }
+                    rows.append(["series": .string(id.description), "status": "failed", "error": .string(message)])
+                }
+            }
+            if failures > 0 { throw TrainingFailed(failed: failures, total: series.count) }
+            return ["series": .array(rows)]
+        }
+    }
+}
+
+struct TrainingFailed: Error, CustomStringConvertible {
+    let failed: Int, total: Int
+    var description: String { "\(failed) of \(total) series failed to train; see the messages above and vw_run_history." }
+}

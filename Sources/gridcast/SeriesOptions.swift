@@ -1,0 +1,28 @@
+import ArgumentParser
+import Pipeline
+
+/// `--series RES-SOLAR`, `--profile RES`, `--segment SOLAR`, `--all`: which catalog series to work on.
+struct SeriesOptions: ParsableArguments {
+    @Option(name: .customLong("series"), help: "A series as PROFILE-SEGMENT, e.g. RES-SOLAR (repeatable).")
+    var series: [String] = []
+
+    @Option(name: .customLong("profile"), help: "Every series of a load profile, e.g. RES (repeatable).")
+    var profiles: [String] = []
+
+    @Option(name: .customLong("segment"), help: "Every series of a segment, SOLAR or NONSOLAR (repeatable).")
+    var segments: [String] = []
+
+    @Flag(name: .customLong("all"), help: "Every active series in the catalog.")
+    var all = false
+
+    func validate() throws {
+        if series.isEmpty && profiles.isEmpty && segments.isEmpty && !all {
+            throw ValidationError("Choose series with --series PROFILE-SEGMENT, --profile, --segment or --all.")
+        }
+        if let bad = series.first(where: { SeriesID($0) == nil }) {
+            throw ValidationError("'\(bad)' is not PROFILE-SEGMENT (e.g. RES-SOLAR).")
+        }
+    }
+
+    var selection: SeriesSelection { SeriesSelection(series: series, profiles: profiles, segments: segments, all: all) }
+}
