@@ -47,7 +47,9 @@ enum CommandRunner {
             if case let .failed(_, _, underlying) = error { return exitCode(for: underlying) == 3 ? 3 : 4 }
             return 4
         case is IdentifierError, is TemplateError: return 4
-        case is SelectionError: return 64
+        case is SelectionError, is RegistryError: return 64
+        case is ForecastError: return 6
+        case is TrainingFailed, is ForecastIncomplete: return 8
         case let error as FeatureError:
             if case .noRows = error { return 6 }
             return 64

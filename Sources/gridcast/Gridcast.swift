@@ -12,10 +12,12 @@ struct Gridcast: ParsableCommand {
             Connection follows libpq conventions: PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSERVICE,
             ~/.pgpass and sslmode, or --database-url / GRIDCAST_DATABASE_URL. Logs go to stderr; --json prints a
             summary object to stdout. Exit codes: 0 ok, 1 unexpected failure, 3 database unreachable,
-            4 schema or migration problem, 5 another run holds the lock, 6 input rejected beyond the limit,
-            7 SQL error, 64 bad arguments.
+            4 schema or migration problem, 5 another run holds the lock, 6 input rejected beyond the limit or
+            missing prerequisites (no data, no approved model), 7 SQL error, 8 some series failed (the others
+            were written), 64 bad arguments.
             """,
         version: version,
-        subcommands: [MigrateCommand.self, TrainCommand.self, ModelsCommand.self, QuickstartCommand.self]
+        subcommands: [MigrateCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,
+                      QuickstartCommand.self]
     )
 }

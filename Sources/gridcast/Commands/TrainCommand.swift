@@ -57,9 +57,17 @@ struct TrainCommand: ParsableCommand {
             let connection = try options.connect(logger)
             let layout = options.layout
             let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
-            let run = TrainingRun(target: options.target, layout: layout, configuration: configuration,
+            var run = TrainingRun(target: options.target, layout: layout, configuration: configuration,
                                   query: try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory))
-            let results = try run.train(series, logger: logger, progress: { Progress.step($0) })
+            var results: [Result<SeriesTrainingResult, Error>] = []
+            struct Arguments: Encodable { let series: [String]; let configuration: TrainingConfiguration }
+            let failure = try RunLogging.record(options, kind: .train, arguments: Arguments(series: series.map(\.description), configuration: configuration),
+                                  logger: logger) { runID in
+                run.runID = runID
+                results = try run.train(series, logger: logger, progress: { Progress.step($0) })
+                let failed = results.filter { if case .failure = $0 { true } else { false } }.count
+                return (results.count - failed, failed > 0 ? TrainingFailed(failed: failed, total: series.count) : nil)
+            }
             var rows: [JSONValue] = []
             var failures = 0
             if !options.json {
@@ -84,7 +92,7 @@ struct TrainCommand: ParsableCommand {
                     rows.append(["series": .string(id.description), "status": "failed", "error": .string(message)])
                 }
             }
-            if failures > 0 { throw TrainingFailed(failed: failures, total: series.count) }
+            if let failure, failures > 0 { throw failure }
             return ["series": .array(rows)]
         }
     }

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import Warehouse
+
+/// Options shared by `forecast` and `backfill`.
+struct ForecastOptions: ParsableArguments {
+    @Option(name: .customLong("model-version"), help: "Use this model version instead of the champion (with a single series).")
+    var modelVersion: Int?
+
+    @Flag(help: "Write nothing unless every series and day can be forecast.")
+    var allOrNothing = false
+
+    @Option(help: "Seconds to wait for another run writing the same series.")
+    var lockWait: Double = 600
+
+    @Option(name: .customLong("sql-dir"), help: "Folder holding features/dayahead_features.sql (default: the nearest sql/).")
+    var sqlDirectory: String?
+}
+
+/// Runs a forecast over series x dates inside a run-log row, prints a table, and returns the summary.
+enum ForecastExecution {
+    static func run(_ options: GlobalOptions, kind: RunKind, command: String, series seriesOptions: SeriesOptions,
+                    forecast: ForecastOptions, dates: @escaping (Connection) throws -> [String],
+                    model: ModelChoice) throws {
+        try CommandRunner.run(options, command: command) { logger in
+            let connection = try options.connect(logger)
+            let layout = options.layout
+            let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
+            let targetDates = try dates(connection)
+            var run = ForecastRun(layout: layout, query: try FeatureQuery.dayAhead(sqlDirectory: forecast.sqlDirectory))
+            run.model = forecast.modelVersion.map(ModelChoice.version) ?? model
+            run.lockWaitSeconds = forecast.lockWait
+            run.logger = logger
+            var result: ForecastRunResult?
+            struct Arguments: Encodable { let series: [String]; let dates: [String]; let modelVersion: Int? }
+            let failure = try RunLogging.record(options, kind: kind, arguments: Arguments(series: series.map(\.description), dates: targetDates,
+                                                                           modelVersion: forecast.modelVersion), logger: logger) { runID in
+                let outcome = try run.run(series: series, targetDates: targetDates, runID: runID, on: connection,
+                                          failFast: forecast.allOrNothing, progress: { Progress.step($0) })
+                result = outcome
+                let failure: Error? = outcome.failures.isEmpty ? nil
+                    : ForecastIncomplete(failed: outcome.failures.count, total: outcome.days.count, rowsWritten: outcome.rowsWritten)
+                return (outcome.rowsWritten, failure)
+            }
+            guard let result else { return [:] }
+            if !options.json {
+                print("Wrote \(result.rowsWritten) forecast rows for \(series.count) series x \(targetDates.count) day(s).")
+            }
+            if let failure { throw failure }
+            return ["rows_written": .int(result.rowsWritten), "dates": .array(targetDates.map(JSONValue.string)),
+                    "series": .array(result.days.map { day in
+                        ["series": .string(day.series.description), "date": .string(day.targetDate), "hours": .int(day.hours),
+                         "model_version": day.modelVersion.map(JSONValue.int) ?? .null, "ood_hours": .int(day.outOfDistributionHours),
+                         "note": .string(day.note), "error": .optional(day.error)]
+                    })]
+        }
+    }
+}
+
+struct ForecastIncomplete: Error, CustomStringConvertible {
+    let failed: Int, total: Int, rowsWritten: Int
+    var description: String {
+        "\(failed) of \(total) series-days could not be forecast (the other \(rowsWritten) rows were written); see the messages above."
+    }
+}
+
+/// `gridcast forecast`: the day-ahead run.
+struct ForecastCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast",
+        abstract: "Forecast every hour of a target day (default tomorrow) for the selected series with their champion models.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var seriesOptions: SeriesOptions
+    @OptionGroup var forecast: ForecastOptions
+
+    @Option(help: "Target date YYYY-MM-DD (default: tomorrow in the series' time zone); the run is as of the day before.")
+    var date: String?
+
+    func run() throws {
+        let date = self.date
+        try ForecastExecution.run(options, kind: .forecast, command: "forecast", series: seriesOptions, forecast: forecast,
+                                  dates: { connection in
+                                      if let date { return try BackfillDates.list([date]) }
+                                      return [try ForecastRun.tomorrow(on: connection, layout: options.layout)]
+                                  }, model: .champion)
+    }
+}
+
+/// `gridcast backfill`: the same for past days, each as of its own day.
+struct BackfillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Forecast past days, each as of its own day, with the model that was champion then (or --model-version).")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var seriesOptions: SeriesOptions
+    @OptionGroup var forecast: ForecastOptions
+
+    @Option(help: "First target date of a range.") var from: String?
+    @Option(help: "Last target date of a range.") var to: String?
+    @Option(help: "Forecast the N days before the reference date.") var daysBack: Int?
+    @Option(help: "Reference date for --days-back (default today).") var referenceDate: String?
+    @Option(name: .customLong("date"), help: "A target date (repeatable).") var dates: [String] = []
+
+    func validate() throws {
+        let modes = [from != nil || to != nil, daysBack != nil, !dates.isEmpty].filter { $0 }.count
+        guard modes == 1 else { throw ValidationError("Give exactly one of --from/--to, --days-back N, or --date D (repeatable).") }
+        if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together.") }
+        if let daysBack, daysBack < 1 || daysBack > 3660 { throw ValidationError("--days-back must be between 1 and 3660.") }
+    }
+
+    func run() throws {
+        let (from, to, daysBack, referenceDate, dates) = (self.from, self.to, self.daysBack, self.referenceDate, self.dates)
+        try ForecastExecution.run(options, kind: .backfill, command: "backfill", series: seriesOptions, forecast: forecast,
+                                  dates: { connection in
+                                      if let from, let to { return try BackfillDates.range(from: from, to: to) }
+                                      if let daysBack {
+                                          let reference = try referenceDate ?? connection.execute("select current_date::text as d", name: "today").first?.string("d") ?? ""
+                                          return try BackfillDates.daysBack(daysBack, before: reference)
+                                      }
+                                      return try BackfillDates.list(dates)
+                                  }, model: .championAtTargetDay)
+    }
+}
