@@ -18,6 +18,6 @@ struct Gridcast: ParsableCommand {
             """,
         version: version,
         subcommands: [MigrateCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,
-                      QuickstartCommand.self]
+                      StatusCommand.self, QuickstartCommand.self]
     )
 }
