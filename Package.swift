@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Boosting", dependencies: ["CXGBoost"]),
         // Orchestration: features, training, registry, forecast, backfill, run log.
         .target(name: "Pipeline", dependencies: [
-            "Warehouse", "Migrations", "Boosting", "Features", "Ingest", .product(name: "Logging", package: "swift-log"),
+            "Warehouse", "Migrations", "Boosting", "Features", .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI: parsing and printing only.
         .executableTarget(name: "gridcast", dependencies: [
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
         .testTarget(name: "BoostingTests", dependencies: ["Boosting"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Migrations", "Warehouse", "Boosting", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Migrations", "Warehouse", "Boosting", "TestSupport"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Features"]),
         // Runs the built `gridcast` executable end to end against the test cluster.
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Warehouse"]),

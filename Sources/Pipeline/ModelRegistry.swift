@@ -28,6 +28,26 @@ public struct ModelRegistration: Sendable {
     public var trainingRunID: String?
     public var xgboostVersion: String
     public var modelJSON: Data
+
+    public init(series: SeriesID, trainStart: String, trainEnd: String, validationStart: String, validationEnd: String,
+                testStart: String, testEnd: String, hyperparameters: String, features: [String], metrics: String, status: String,
+                statusReason: String, trainingRunID: String?, xgboostVersion: String, modelJSON: Data) {
+        self.series = series
+        self.trainStart = trainStart
+        self.trainEnd = trainEnd
+        self.validationStart = validationStart
+        self.validationEnd = validationEnd
+        self.testStart = testStart
+        self.testEnd = testEnd
+        self.hyperparameters = hyperparameters
+        self.features = features
+        self.metrics = metrics
+        self.status = status
+        self.statusReason = statusReason
+        self.trainingRunID = trainingRunID
+        self.xgboostVersion = xgboostVersion
+        self.modelJSON = modelJSON
+    }
 }
 
 /// The model registry in the warehouse: versions, champions, status changes. Status changes go
@@ -42,6 +62,7 @@ public struct ModelRegistry {
     }
 
     /// Stores a new version (next number for the series) and returns it. Callers hold the series lock.
+    @discardableResult
     public func register(_ model: ModelRegistration) throws -> Int {
         let row = try connection.execute("""
             insert into \(table) (load_profile, load_segment, model_version, train_start, train_end, validation_start,
