@@ -59,7 +59,9 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
         .testTarget(name: "BoostingTests", dependencies: ["Boosting"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Migrations", "Warehouse", "Boosting", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "Pipeline", "Migrations", "Warehouse", "Boosting", "Features", "Ingest", "SampleData", "TestSupport",
+        ]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Features"]),
         // Runs the built `gridcast` executable end to end against the test cluster.
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Warehouse"]),

@@ -19,6 +19,9 @@ public struct SeriesTrainingResult: Sendable {
     public let rounds: Int
     public let trainingRows: Int
     public let seconds: Double
+    /// The in-memory model's predictions for the test window (checked against the stored JSON model).
+    public let testPredictions: [Double]
+    public let testWindow: (start: String, end: String)
 }
 
 /// Trains, evaluates and registers one series: time-ordered split, consensus feature selection,
@@ -118,7 +121,8 @@ public struct SeriesTrainer: Sendable {
         return SeriesTrainingResult(series: series, version: version, status: approved ? "approved" : "candidate", reason: reason,
                                     model: model, baseline: baseline, championRMSE: championRMSE, skill: skill, intervalCoverage: coverage,
                                     features: features, rounds: final.bestRounds, trainingRows: split.train.count,
-                                    seconds: Date().timeIntervalSince(started))
+                                    seconds: Date().timeIntervalSince(started), testPredictions: testPredictions,
+                                    testWindow: (data.keys[split.test.lowerBound].localDate, data.keys[split.test.upperBound - 1].localDate))
     }
 
     /// The champion's RMSE on this test window, or nil when there is no champion or it uses features

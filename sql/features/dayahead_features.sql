@@ -85,7 +85,8 @@ weather as (
     from {{input_schema}}.weather_hourly w
     join series s on w.location = s.location
     cross join params p
-    where w.valid_at between (p.start_date - 1)::timestamp at time zone 'UTC' and (p.end_date + 2)::timestamp at time zone 'UTC'
+    where w.valid_at >= ((p.start_date - 1)::timestamp at time zone 'UTC')
+      and w.valid_at < ((p.end_date + 2)::timestamp at time zone 'UTC')
       and (w.kind = 'observed'
            or w.issued_at <= date_trunc('day', w.valid_at at time zone s.time_zone) at time zone s.time_zone)
     order by w.valid_at, (w.kind = 'observed') desc, w.issued_at desc

@@ -1,0 +1,72 @@
+import Features
+import Foundation
+import Ingest
+import Migrations
+import Pipeline
+import SampleData
+import TestSupport
+import Warehouse
+
+/// A migrated database holding loaded sample data (SQMD, weather, calendar), built once per test
+/// process and cloned per test with CREATE DATABASE ... TEMPLATE, so each test starts from the same
+/// state in a fraction of a second.
+enum SampleWarehouse {
+    static let layout = SchemaLayout(environment: .dev)
+    /// 15 months ending 2024-12-31: enough for a year of lags, both 2024 DST days, and a test window.
+    static let start = LocalDate(year: 2023, month: 10, day: 1)!
+    static let end = LocalDate(year: 2024, month: 12, day: 31)!
+
+    nonisolated(unsafe) private static var templateName: String?
+    private static let lock = NSLock()
+
+    /// A fresh database cloned from the loaded template.
+    static func clone(_ label: String) throws -> ConnectionTarget {
+        let template = try prepareTemplate()
+        let cluster = try TestCluster.cluster()
+        let name = "\(label)_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try Connection.open(cluster.target)
+        try admin.execute("create database \(try SQLIdentifier(name).quoted) template \(try SQLIdentifier(template).quoted)", name: "clone sample")
+        return ConnectionTarget(cluster.conninfo(database: name))
+    }
+
+    private static func prepareTemplate() throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let templateName { return templateName }
+        let target = try TestCluster.freshDatabase("sampletemplate")
+        do {
+            let connection = try Connection.open(target)
+            try MigrationRunner(layout: layout, files: try MigrationFile.load(from: Repository.migrations)).migrate(on: connection)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-sample-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let files = try SampleGenerator(seed: 7, start: start, end: end).write(to: directory)
+            _ = try SQMDLoader(layout: layout).load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
+            _ = try WeatherLoader(layout: layout).load(file: files.weather.path, on: connection)
+            try CalendarTableWriter(layout: layout).fill(from: start, through: end.adding(days: 2), on: connection)
+        }
+        let name = String(target.conninfo.split(separator: "=").last ?? "")
+        templateName = name
+        return name
+    }
+
+    static var query: FeatureQuery {
+        get throws {
+            let path = Repository.sql.appendingPathComponent("features/dayahead_features.sql").path
+            return FeatureQuery(template: SQLTemplate(try String(contentsOfFile: path, encoding: .utf8), origin: path))
+        }
+    }
+
+    /// A small, fast training configuration for tests (the CLI default searches 50 trials).
+    static var quickTraining: TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        configuration.trials = 3
+        configuration.folds = 2
+        configuration.foldDays = 21
+        configuration.testDays = 42
+        configuration.validationDays = 42
+        configuration.historyDays = 460
+        configuration.maxRounds = 300
+        configuration.patience = 20
+        return configuration
+    }
+}

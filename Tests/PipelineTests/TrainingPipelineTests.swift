@@ -1,0 +1,116 @@
+import Boosting
+import Foundation
+import Migrations
+import Pipeline
+import Testing
+import TestSupport
+import Warehouse
+
+@Suite("Training on sample data", .serialized)
+struct TrainingPipelineTests {
+    static let all = ["MEDCI-NONSOLAR", "MEDCI-SOLAR", "RES-NONSOLAR", "RES-SOLAR", "SMLCOM-NONSOLAR", "SMLCOM-SOLAR"].compactMap(SeriesID.init)
+
+    @Test("every default series beats the seasonal-naive baseline on the held-out window, and the stored JSON predicts identically")
+    func beatsBaseline() throws {
+        let target = try SampleWarehouse.clone("trainall")
+        let run = TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: SampleWarehouse.quickTraining,
+                              query: try SampleWarehouse.query)
+        let results = try run.train(Self.all)
+        let connection = try Connection.open(target)
+        let registry = ModelRegistry(connection: connection, layout: SampleWarehouse.layout)
+        for (series, result) in zip(Self.all, results) {
+            let trained = try result.get()
+            #expect(trained.skill > 0.2, "\(series): RMSE \(trained.model.rmse) vs baseline \(trained.baseline.rmse)")
+            #expect(trained.status == "approved", "\(series): \(trained.reason)")
+            #expect(trained.features.count >= 5)
+            // The registry's JSON, loaded into a fresh booster, gives exactly the in-memory predictions.
+            let (stored, json) = try #require(try registry.version(series, trained.version))
+            let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
+                                                       start: trained.testWindow.start, end: trained.testWindow.end,
+                                                       settings: FeatureSettings(), requireTarget: true)
+            let reloaded = try Booster(modelJSON: json).predict(DMatrix(data.matrix.columns(stored.features))).map(Double.init)
+            #expect(reloaded == trained.testPredictions, "\(series): stored model predicts differently")
+        }
+        // A training run is visible to BI: the champion view lists all six.
+        #expect(try connection.execute("select count(*) as n from gridcast_bi_dev.vw_champion_models", name: "champions").first?.int("n") == 6)
+    }
+
+    @Test("a worse new model stays a candidate with the reason, the champion stays, and rollback restores the previous champion")
+    func approvalRule() throws {
+        let target = try SampleWarehouse.clone("trainrule")
+        let series = try #require(SeriesID("RES-NONSOLAR"))
+        let good = TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: SampleWarehouse.quickTraining,
+                               query: try SampleWarehouse.query)
+        let first = try #require(try good.train([series]).first).get()
+        #expect(first.status == "approved")
+
+        var crippled = SampleWarehouse.quickTraining
+        crippled.trials = 1
+        crippled.maxRounds = 3      // three shallow rounds from the mean: far worse than the champion
+        let worse = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: crippled,
+                                                 query: try SampleWarehouse.query).train([series]).first).get()
+        #expect(worse.status == "candidate")
+        #expect(worse.reason.contains("champion") || worse.reason.contains("baseline"), "\(worse.reason)")
+        let connection = try Connection.open(target)
+        let registry = ModelRegistry(connection: connection, layout: SampleWarehouse.layout)
+        #expect(try registry.champion(series)?.0.version == first.version)
+
+        // A better model replaces the champion; rollback brings the first one back.
+        var better = SampleWarehouse.quickTraining
+        better.seed = 99
+        better.trials = 4
+        let second = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: better,
+                                                  query: try SampleWarehouse.query).train([series]).first).get()
+        if second.status == "approved" {
+            let (from, to) = try registry.rollback(series, reason: "test rollback")
+            #expect(from == second.version && to == first.version)
+        } else {
+            // Equal data and settings can give an equally good model that does not strictly beat the champion.
+            try registry.setStatus(series, version: worse.version, status: "approved", reason: "force for rollback test")
+            let (from, to) = try registry.rollback(series, reason: "test rollback")
+            #expect(from == worse.version && to == first.version)
+        }
+        #expect(try registry.champion(series)?.0.version == first.version)
+    }
+
+    @Test("no feature reads SQMD newer than the as-of date minus the delay: planted future values never reach the matrix")
+    func noLeakage() throws {
+        let target = try SampleWarehouse.clone("leak")
+        let connection = try Connection.open(target)
+        let series = try #require(SeriesID("RES-SOLAR"))
+        let targetDay = "2024-11-20", delay = 14
+        // Every SQMD row with a trade date after the as-of cutoff (target - 1 - delay) gets a huge marker
+        // load, except the target day itself, whose actual is the label and not a feature.
+        let planted = try connection.execute("""
+            update gridcast_input_dev.sqmd set loadlal = 1e9
+            where tradedatelocal > $1::date - 1 - $2::int and tradedatelocal <> $1::date
+            """, [targetDay, delay], name: "plant markers").affectedRows
+        #expect(planted > 1000)
+        let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
+                                                   start: targetDay, end: targetDay, settings: FeatureSettings(delayDays: delay),
+                                                   requireTarget: false)
+        #expect(data.keys.count == 24)
+        let leaked = data.matrix.featureNames.enumerated().filter { column, _ in
+            (0..<data.matrix.rowCount).contains { data.matrix[$0, column] > 1e7 }
+        }.map(\.element)
+        #expect(leaked.isEmpty, "features that saw future SQMD: \(leaked)")
+        // The lags that are allowed are present (so the check above is not vacuous).
+        #expect(data.matrix.column("lag_21d").allSatisfy { !$0.isNaN })
+        // And the same markers do show up once they are old enough: a cutoff one day later would read them.
+        let later = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
+                                                    start: "2024-12-12", end: "2024-12-12", settings: FeatureSettings(delayDays: delay),
+                                                    requireTarget: false)
+        #expect(later.matrix.column("lag_21d").contains { $0 > 1e7 })
+    }
+
+    @Test("a lag shorter than delay + 1 days is refused with a clear error")
+    func leakyLagRefused() throws {
+        do {
+            try FeatureSettings(delayDays: 14, lagDays: [7, 21]).validate()
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(error.description.contains("at least 15 days"))
+            #expect(error.description.contains("7 days"))
+        }
+    }
+}
