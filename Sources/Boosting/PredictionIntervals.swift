@@ -26,10 +26,12 @@ public struct PredictionIntervals: Sendable, Codable, Equatable {
         offsets = byHour.filter { $0.value.count >= minimumPerHour }.mapValues { Self.offset($0, alpha: alpha) }
     }
 
-    /// (lower, upper) bounds around `prediction` for an hour.
+    /// (lower, upper) bounds around `prediction` for an hour. When the residuals of an hour are all of
+    /// one sign (a biased hour), the interval is widened to include the prediction itself, so a
+    /// forecast never lies outside its own bounds; coverage can only rise.
     public func bounds(prediction: Double, hour: Int) -> (lower: Double, upper: Double) {
         let offset = offsets[hour] ?? overall
-        return (prediction + offset.lower, prediction + offset.upper)
+        return (prediction + min(offset.lower, 0), prediction + max(offset.upper, 0))
     }
 
     /// Share of `actual` values inside their bounds.

@@ -37,6 +37,7 @@ public struct ForecastRun {
     /// - Parameters:
     ///   - failFast: stop at the first series that cannot be forecast (nothing is written then).
     ///     Without it, the series that work are written and the failures reported.
+    @discardableResult
     public func run(series: [SeriesID], targetDates: [String], runID: String, on connection: Connection,
                     failFast: Bool = false, progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
         let forecaster = SeriesForecaster(query: query, layout: layout)

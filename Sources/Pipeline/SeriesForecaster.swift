@@ -16,6 +16,20 @@ public struct ForecastRow: Sendable {
     public let modelVersion: Int
     public let asOfDate: String
     public let outOfDistribution: [String]
+
+    public init(series: SeriesID, hourStart: String, localDate: String, localHour: Int, prediction: Double, lower: Double,
+                upper: Double, modelVersion: Int, asOfDate: String, outOfDistribution: [String]) {
+        self.series = series
+        self.hourStart = hourStart
+        self.localDate = localDate
+        self.localHour = localHour
+        self.prediction = prediction
+        self.lower = lower
+        self.upper = upper
+        self.modelVersion = modelVersion
+        self.asOfDate = asOfDate
+        self.outOfDistribution = outOfDistribution
+    }
 }
 
 /// Which model a forecast uses.

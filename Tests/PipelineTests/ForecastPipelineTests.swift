@@ -1,0 +1,129 @@
+import Foundation
+import Ingest
+import Migrations
+import Pipeline
+import Testing
+import TestSupport
+import Warehouse
+
+@Suite("Forecast and backfill on sample data", .serialized)
+struct ForecastPipelineTests {
+    static let series = SeriesID(loadProfile: "SMLCOM", loadSegment: "SOLAR")
+    static let table = "gridcast_operational_dev.dayahead_load_forecasts"
+
+    /// A clone of the sample warehouse with one quickly trained champion for `series`.
+    static func prepared(_ label: String) throws -> (ConnectionTarget, Connection) {
+        let target = try SampleWarehouse.clone(label)
+        var configuration = SampleWarehouse.quickTraining
+        configuration.trials = 1
+        configuration.maxRounds = 150
+        let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
+                                                   query: try SampleWarehouse.query).train([series]).first).get()
+        #expect(trained.status == "approved", "\(trained.reason)")
+        return (target, try Connection.open(target))
+    }
+
+    static func runID(_ connection: Connection, kind: RunKind = .forecast) throws -> String {
+        let log = try RunLog(connection: connection, layout: SampleWarehouse.layout)
+        return try log.start(kind: kind, arguments: ["test": true]).uuidString.lowercased()
+    }
+
+    static func count(_ connection: Connection, _ condition: String = "true") throws -> Int {
+        try connection.execute("select count(*) as n from \(table) where \(condition)", name: "count").first?.int("n") ?? -1
+    }
+
+    @Test("DST days get 23 and 25 hourly rows, a normal day 24, each with bounds around the prediction")
+    func dstDays() throws {
+        let (_, connection) = try Self.prepared("fcdst")
+        let run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        let result = try run.run(series: [Self.series], targetDates: ["2024-03-10", "2024-11-03", "2024-07-10"],
+                                 runID: try Self.runID(connection), on: connection, failFast: true)
+        #expect(result.rowsWritten == 23 + 25 + 24)
+        let perDay = try connection.execute("""
+            select make_date(year, month, day)::text as d, count(*) as n, count(distinct forecast_datetime) as distinct_hours,
+                   bool_and(predicted_lower_bound <= predicted_lossadjustedload and predicted_lossadjustedload <= predicted_upper_bound) as bounded,
+                   bool_and(as_of_date = make_date(year, month, day) - 1) as as_of_ok
+            from \(Self.table) group by 1 order by 1
+            """, name: "per day").rows
+        #expect(perDay.map { $0.string("d") ?? "" } == ["2024-03-10", "2024-07-10", "2024-11-03"])
+        #expect(perDay.map { $0.int("n") ?? 0 } == [23, 24, 25])
+        for day in perDay {
+            #expect(day.int("n") == day.int("distinct_hours"))
+            #expect(day.bool("bounded") == true, "bounds do not contain the prediction on \(day.string("d") ?? "")")
+            #expect(day.bool("as_of_ok") == true)
+        }
+        // Local hour 2 is missing on the spring-forward day and 1 appears twice on the fall-back day.
+        let hours = try connection.execute("""
+            select string_agg(local_hour::text, ',' order by forecast_datetime) as h from \(Self.table)
+            where (year, month, day) = (2024, 11, 3)
+            """, name: "hours").first?.string("h")
+        #expect(hours == "0,1,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23")
+    }
+
+    @Test("re-running the same date replaces its rows instead of duplicating them")
+    func rerunIsIdempotent() throws {
+        let (_, connection) = try Self.prepared("fcrerun")
+        let run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        let first = try Self.runID(connection)
+        try run.run(series: [Self.series], targetDates: ["2024-12-01"], runID: first, on: connection, failFast: true)
+        let second = try Self.runID(connection)
+        try run.run(series: [Self.series], targetDates: ["2024-12-01"], runID: second, on: connection, failFast: true)
+        #expect(try Self.count(connection) == 24)
+        #expect(try Self.count(connection, "run_id = '\(second)'") == 24)
+        #expect(try connection.execute("select count(*) as n from gridcast_bi_dev.vw_dayahead_load_forecasts", name: "bi").first?.int("n") ?? 0 <= 24)
+    }
+
+    @Test("a failure after the merge but before COMMIT leaves the earlier forecast untouched")
+    func failureLeavesNothingHalfWritten() throws {
+        struct Injected: Error {}
+        let (_, connection) = try Self.prepared("fcfail")
+        let run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        let good = try Self.runID(connection)
+        try run.run(series: [Self.series], targetDates: ["2024-12-02"], runID: good, on: connection, failFast: true)
+        let before = try connection.execute("select sum(predicted_lossadjustedload) as s from \(Self.table)", name: "sum").first?.double("s")
+
+        let forecaster = SeriesForecaster(query: try SampleWarehouse.query, layout: SampleWarehouse.layout)
+        let rows = try forecaster.forecast(Self.series, targetDate: "2024-12-02", model: .champion, on: connection).rows
+        let altered = rows.map { row in
+            ForecastRow(series: row.series, hourStart: row.hourStart, localDate: row.localDate, localHour: row.localHour,
+                        prediction: row.prediction + 1000, lower: row.lower, upper: row.upper + 1000, modelVersion: row.modelVersion,
+                        asOfDate: row.asOfDate, outOfDistribution: row.outOfDistribution)
+        }
+        #expect(throws: Injected.self) {
+            try ForecastWriter(layout: SampleWarehouse.layout).write(altered, runID: try Self.runID(connection), on: connection,
+                                                                     beforeCommit: { throw Injected() })
+        }
+        #expect(try Self.count(connection) == 24)
+        #expect(try Self.count(connection, "run_id = '\(good)'") == 24)
+        #expect(try connection.execute("select sum(predicted_lossadjustedload) as s from \(Self.table)", name: "sum").first?.double("s") == before)
+    }
+
+    @Test("backfill forecasts each day as of the day before, and the BI reader sees accuracy against actuals")
+    func backfillAndAccuracy() throws {
+        let (_, connection) = try Self.prepared("fcback")
+        var run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        run.model = .championAtTargetDay
+        let dates = try BackfillDates.daysBack(7, before: "2024-12-01")
+        #expect(dates == ["2024-11-24", "2024-11-25", "2024-11-26", "2024-11-27", "2024-11-28", "2024-11-29", "2024-11-30"])
+        let result = try run.run(series: [Self.series], targetDates: dates, runID: try Self.runID(connection, kind: .backfill),
+                                 on: connection, failFast: true)
+        #expect(result.rowsWritten == 7 * 24)
+        #expect(result.days.allSatisfy { $0.note.contains("no model was champion") })  // trained after those days
+        #expect(try Self.count(connection, "as_of_date <> make_date(year, month, day) - 1") == 0)
+
+        try connection.execute("set role gridcast_bi_reader_dev", name: "become BI reader")
+        defer { _ = try? connection.execute("reset role", name: "reset role") }
+        let accuracy = try connection.execute("""
+            select forecast_date_local::text as d, hours_compared, mape_percent, rmse_kwh, bias_kwh, interval_coverage
+            from gridcast_bi_dev.vw_forecast_accuracy where series_id = 'SMLCOM-SOLAR' order by 1
+            """, name: "accuracy").rows
+        #expect(accuracy.count == 7)
+        #expect(accuracy.allSatisfy { ($0.int("hours_compared") ?? 0) >= 20 && ($0.double("rmse_kwh") ?? -1) >= 0 })
+        // Solar net load crosses zero at midday, so MAPE is not meaningful here; compare RMSE with the load's scale.
+        let scale = try connection.execute("""
+            select avg(abs(actual_lossadjustedload)) as scale from gridcast_bi_dev.vw_forecast_vs_actual where series_id = 'SMLCOM-SOLAR'
+            """, name: "scale").first?.double("scale") ?? 0
+        let rmse = accuracy.compactMap { $0.double("rmse_kwh") }.reduce(0, +) / Double(max(accuracy.count, 1))
+        #expect(scale > 0 && rmse < 0.5 * scale, "mean daily RMSE \(rmse) vs mean |load| \(scale)")
+    }
+}
