@@ -50,6 +50,12 @@ enum CommandRunner {
         case is SelectionError, is RegistryError: return 64
         case is ForecastError: return 6
         case is TrainingFailed, is ForecastIncomplete: return 8
+        case let error as SQMDLoadError:
+            switch error {
+            case .tooManyRejects, .invalidHeader: return 6
+            default: return 64
+            }
+        case is WeatherLoadError, is CalendarFillError: return 6
         case let error as FeatureError:
             if case .noRows = error { return 6 }
             return 64

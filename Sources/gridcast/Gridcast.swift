@@ -17,7 +17,7 @@ struct Gridcast: ParsableCommand {
             were written), 64 bad arguments.
             """,
         version: version,
-        subcommands: [MigrateCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,
-                      StatusCommand.self, QuickstartCommand.self]
+        subcommands: [MigrateCommand.self, SampleCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,
+                      StatusCommand.self, QuickstartCommand.self, LoadCommand.self, CalendarCommand.self, FeaturesCommand.self]
     )
 }

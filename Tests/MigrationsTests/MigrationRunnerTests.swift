@@ -23,13 +23,13 @@ struct MigrationRunnerTests {
     func createsEverything(environment: DeploymentEnvironment, suffix: String) throws {
         let connection = try TestCluster.freshConnection("mig\(environment.rawValue)")
         let applied = try Self.runner(environment).migrate(on: connection)
-        #expect(applied.map(\.version) == [1, 2, 3, 4, 5, 6])
+        #expect(applied.map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8])
 
         #expect(try Self.relations(connection, schema: "gridcast_input\(suffix)")
             == ["sqmd", "vw_sqmd_effective", "weather_locations", "weather_hourly", "load_rejects"])
         #expect(try Self.relations(connection, schema: "gridcast_operational\(suffix)")
             == ["schema_migrations", "series_catalog", "run_log", "dayahead_load_forecasts", "model_registry",
-                "model_status_history", "vw_series_actuals_hourly", "vw_latest_forecasts"])
+                "model_status_history", "vw_series_actuals_hourly", "vw_latest_forecasts", "calendar_hourly"])
         #expect(try Self.relations(connection, schema: "gridcast_bi\(suffix)")
             == ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy", "vw_model_registry",
                 "vw_champion_models", "vw_run_history"])
@@ -58,10 +58,10 @@ struct MigrationRunnerTests {
         let before = try connection.execute("select count(*) as n, max(applied_at)::text as last from \(history)", name: "history").first
         #expect(try runner.migrate(on: connection).isEmpty)
         let after = try connection.execute("select count(*) as n, max(applied_at)::text as last from \(history)", name: "history").first
-        #expect(before?.int("n") == 6 && after?.int("n") == 6)
+        #expect(before?.int("n") == 8 && after?.int("n") == 8)
         #expect(before?.string("last") == after?.string("last"))
         let states = try runner.status(on: connection)
-        #expect(states.count == 6)
+        #expect(states.count == 8)
         #expect(states.allSatisfy { if case .applied = $0.status { true } else { false } })
     }
 
@@ -97,19 +97,19 @@ struct MigrationRunnerTests {
         let directory = try Repository.copyOfMigrations()
         defer { try? FileManager.default.removeItem(at: directory) }
         try "create table {{operational_schema}}.half_done (id int);\n\nselect * from no_such_table;\n"
-            .write(to: directory.appendingPathComponent("0007_broken.sql"), atomically: true, encoding: .utf8)
+            .write(to: directory.appendingPathComponent("0099_broken.sql"), atomically: true, encoding: .utf8)
         do {
             try Self.runner(.dev, directory: directory).migrate(on: connection)
             Issue.record("expected a failure")
         } catch let MigrationError.failed(file, line, underlying) {
-            #expect(file.hasSuffix("0007_broken.sql"))
+            #expect(file.hasSuffix("0099_broken.sql"))
             #expect(line == 3)
             #expect(underlying.sqlstate == "42P01")
         }
         #expect(try connection.execute("select to_regclass('gridcast_operational_dev.half_done') is null as absent",
                                        name: "check").first?.bool("absent") == true)
         #expect(try connection.execute("select max(version) as v from gridcast_operational_dev.schema_migrations",
-                                       name: "history").first?.int("v") == 6)
+                                       name: "history").first?.int("v") == 8)
     }
 
     @Test("two concurrent migrate runs apply each file exactly once")
@@ -124,11 +124,11 @@ struct MigrationRunnerTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(counts.sorted() == [0, 6])
+        #expect(counts.sorted() == [0, 8])
         let connection = try Connection.open(target)
         let history = try connection.execute("select count(*) as n, count(distinct version) as d from gridcast_operational_preprod.schema_migrations",
                                              name: "history").first
-        #expect(history?.int("n") == 6 && history?.int("d") == 6)
+        #expect(history?.int("n") == 8 && history?.int("d") == 8)
     }
 
     @Test("the printed script, run by hand, builds the same schema and records history")

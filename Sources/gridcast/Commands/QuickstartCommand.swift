@@ -1,8 +1,12 @@
 import ArgumentParser
+import Features
 import Foundation
+import Ingest
 import LocalPostgres
 import Logging
 import Migrations
+import Pipeline
+import SampleData
 import Warehouse
 
 /// `gridcast quickstart`: the five-minute tour. Uses the configured database, or starts a local one.
@@ -18,6 +22,12 @@ struct QuickstartCommand: ParsableCommand {
 
     @Flag(help: "Stop the local PostgreSQL cluster that an earlier quickstart started, and exit.")
     var stop = false
+
+    @Option(help: "Random-search trials per series (the train command defaults to 50; fewer keeps the tour short).")
+    var trials: Int = 10
+
+    @Option(help: "Days to backfill before today, for the accuracy table.")
+    var backfillDays: Int = 30
 
     /// True when the user pointed gridcast at a database of their own.
     var databaseConfigured: Bool {
@@ -44,9 +54,15 @@ struct QuickstartCommand: ParsableCommand {
             let runner = MigrationRunner(layout: layout, files: try MigrationFile.load(from: try MigrationFile.locateDirectory()), logger: logger)
             let applied = try runner.migrate(on: connection)
             Progress.step("Schemas for environment \(layout.environment.rawValue): \(applied.count) migration(s) applied.")
-
+            let today = try connection.execute("select current_date::text as d", name: "today").first?.string("d") ?? ""
+            guard let todayDate = LocalDate(today) else { throw ForecastError.badDate(today) }
+            try loadSample(connection: connection, layout: layout, base: base, today: todayDate, logger: logger)
+            let trained = try train(target: connection.target, layout: layout, connection: connection, logger: logger)
+            let written = try forecast(connection: connection, layout: layout, today: todayDate, logger: logger)
+            try printAccuracy(connection: connection, layout: layout)
             try printNextSteps(layout: layout, cluster: cluster)
             return ["environment": .string(layout.environment.rawValue), "migrations_applied": .int(applied.count),
+                    "series_trained": .int(trained), "forecast_rows": .int(written),
                     "local_cluster": .optional(cluster?.directory.path)]
         }
     }
@@ -63,6 +79,88 @@ struct QuickstartCommand: ParsableCommand {
         let exists = try admin.execute("select count(*) as n from pg_database where datname = 'gridcast'", name: "find database").first?.int("n") ?? 0
         if exists == 0 { try admin.execute("create database gridcast", name: "create database") }
         return (ConnectionTarget(cluster.conninfo(database: "gridcast")), cluster)
+    }
+
+    /// Generates three years of sample SQMD and weather ending tomorrow (so tomorrow has weather and the
+    /// newest Initial SQMD is 14 days old, as in production) and loads it through the real loaders.
+    private func loadSample(connection: Connection, layout: SchemaLayout, base: URL, today: LocalDate, logger: Logger) throws {
+        let input = SQLIdentifier.quoteValidated(layout.inputSchema)
+        let loaded = try connection.execute("select count(*) as n from \(input).sqmd", name: "sample loaded?").first?.int("n") ?? 0
+        let generator = SampleGenerator.threeYears(seed: 42, endingOn: today.adding(days: 1))
+        if loaded == 0 {
+            Progress.step("Generating 3 years of sample SQMD and weather (\(generator.start) to \(generator.end)) ...")
+            let files = try generator.write(to: base.appendingPathComponent("sample"))
+            Progress.step("Loading \(files.sqmdRows) SQMD rows with gridcast's loader ...")
+            let sqmd = try SQMDLoader(layout: layout).load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
+            Progress.step("SQMD: \(sqmd.inserted) inserted, \(sqmd.rejected) rejected in \(String(format: "%.1f", sqmd.seconds)) s.")
+            let weather = try WeatherLoader(layout: layout).load(file: files.weather.path, on: connection)
+            Progress.step("Weather: \(weather.inserted) hours inserted.")
+        } else {
+            Progress.step("Sample data already loaded (\(loaded) SQMD rows); skipping generation.")
+        }
+        let filled = try CalendarTableWriter(layout: layout).fill(from: generator.start, through: today.adding(days: 2), on: connection)
+        Progress.step("Calendar: \(filled.hours) hours for \(filled.location).")
+    }
+
+    private func train(target: ConnectionTarget, layout: SchemaLayout, connection: Connection, logger: Logger) throws -> Int {
+        var configuration = TrainingConfiguration()
+        configuration.trials = trials
+        let series = try SeriesSelection(all: true).resolve(on: connection, layout: layout)
+        Progress.step("Training \(series.count) series (\(trials) search trials each; `gridcast train --all` defaults to 50) ...")
+        let log = try RunLog(target: target, layout: layout, logger: logger)
+        let runID = try log.start(kind: .train, arguments: ["source": "quickstart", "trials": "\(trials)"]).uuidString.lowercased()
+        let results = try TrainingRun(target: target, layout: layout, configuration: configuration, query: try FeatureQuery.dayAhead(),
+                                      runID: runID).train(series, logger: logger, progress: { Progress.step($0) })
+        let trained = results.filter { if case .success = $0 { true } else { false } }.count
+        try log.succeed(rows: trained)
+        print("\nModels (test window of the last \(configuration.testDays) days with actuals):")
+        print("series            version  status     RMSE kWh   baseline   skill")
+        for case let .success(result) in results {
+            print(result.series.description.padding(toLength: 17, withPad: " ", startingAt: 0)
+                  + String(format: " %7d  ", result.version) + result.status.padding(toLength: 10, withPad: " ", startingAt: 0)
+                  + String(format: " %9.1f  %9.1f  %6.3f", result.model.rmse, result.baseline.rmse, result.skill))
+        }
+        return trained
+    }
+
+    private func forecast(connection: Connection, layout: SchemaLayout, today: LocalDate, logger: Logger) throws -> Int {
+        let series = try SeriesSelection(all: true).resolve(on: connection, layout: layout)
+        var run = ForecastRun(layout: layout, query: try FeatureQuery.dayAhead())
+        run.logger = logger
+        let log = try RunLog(target: connection.target, layout: layout, logger: logger)
+        run.model = .championAtTargetDay
+        let days = try BackfillDates.daysBack(backfillDays, before: today.description)
+        Progress.step("Backfilling \(days.count) days (\(days.first ?? "") to \(days.last ?? "")) ...")
+        let backfillID = try log.start(kind: .backfill, arguments: ["source": "quickstart", "days": "\(days.count)"]).uuidString.lowercased()
+        let backfill = try run.run(series: series, targetDates: days, runID: backfillID, on: connection)
+        try log.succeed(rows: backfill.rowsWritten)
+        run.model = .champion
+        let tomorrow = today.adding(days: 1).description
+        Progress.step("Forecasting tomorrow, \(tomorrow) ...")
+        let forecastID = try log.start(kind: .forecast, arguments: ["source": "quickstart", "date": tomorrow]).uuidString.lowercased()
+        let forecast = try run.run(series: series, targetDates: [tomorrow], runID: forecastID, on: connection)
+        try log.succeed(rows: forecast.rowsWritten)
+        return backfill.rowsWritten + forecast.rowsWritten
+    }
+
+    private func printAccuracy(connection: Connection, layout: SchemaLayout) throws {
+        let bi = SQLIdentifier.quoteValidated(layout.biSchema)
+        let rows = try connection.execute("""
+            select series_id, count(*) as days, round(avg(mape_percent)::numeric, 1)::text as mape,
+                   round(avg(rmse_kwh)::numeric, 1)::text as rmse, round(avg(bias_kwh)::numeric, 1)::text as bias,
+                   round(avg(interval_coverage)::numeric, 2)::text as coverage
+            from \(bi).vw_forecast_accuracy group by series_id order by series_id
+            """, name: "accuracy table").rows
+        print("\nBackfill accuracy against actuals (from \(layout.biSchema).vw_forecast_accuracy):")
+        print("series            days  MAPE %   RMSE kWh   bias kWh   interval coverage")
+        for row in rows {
+            print((row.string("series_id") ?? "").padding(toLength: 17, withPad: " ", startingAt: 0)
+                  + " " + (row.string("days") ?? "").padding(toLength: 5, withPad: " ", startingAt: 0)
+                  + " " + (row.string("mape") ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
+                  + " " + (row.string("rmse") ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
+                  + " " + (row.string("bias") ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
+                  + " " + (row.string("coverage") ?? "-"))
+        }
     }
 
     private func printNextSteps(layout: SchemaLayout, cluster: LocalCluster?) throws {

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import Migrations
+import Warehouse
+
+/// What a run does, as `operational.run_log.kind` allows.
+public enum RunKind: String, Sendable, CaseIterable {
+    case train, forecast, backfill, load
+}
+
+/// Records one gridcast run in `operational.run_log`: a `running` row at the start, then `succeeded`
+/// with a row count or `failed` with the error.
+///
+/// It writes on a connection of its own in autocommit mode, so its rows commit at once and survive the
+/// rollback of the work they describe: a load that fails half-way still leaves a `failed` row. The
+/// row's `backend_pid` is this connection's, so `bi.vw_run_history` shows a run whose process died
+/// (and whose connection closed) as `abandoned`.
+public final class RunLog {
+    /// The dedicated connection; use it for nothing else.
+    public let connection: Connection
+    /// Quoted `operational_schema.run_log`.
+    public let table: String
+    /// The id of the run started last, nil before `start`.
+    public private(set) var runID: UUID?
+    private let logger: Logger
+
+    /// Uses `connection`, which must not be used for the run's own work.
+    public init(connection: Connection, layout: SchemaLayout, logger: Logger = Logger(label: "gridcast.runlog")) throws {
+        self.connection = connection
+        self.table = "\(try SQLIdentifier(layout.operationalSchema).quoted).run_log"
+        self.logger = logger
+    }
+
+    /// Opens a connection of its own to `target`.
+    public convenience init(target: ConnectionTarget, layout: SchemaLayout,
+                            logger: Logger = Logger(label: "gridcast.runlog")) throws {
+        try self.init(connection: try Connection.open(target, logger: logger), layout: layout, logger: logger)
+    }
+
+    /// Inserts a `running` row and returns its id. `arguments` are stored as jsonb; any secret of the
+    /// connection (password, PGPASSWORD) is masked, but callers should not pass secrets at all.
+    @discardableResult
+    public func start<Arguments: Encodable>(kind: RunKind, arguments: Arguments) throws -> UUID {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = connection.target.redact(String(decoding: try encoder.encode(arguments), as: UTF8.self))
+        let row = try connection.execute("""
+            insert into \(table) (kind, arguments, client_host)
+            values ($1, $2::jsonb, $3)
+            returning run_id
+            """, [kind.rawValue, json, ProcessInfo.processInfo.hostName], name: "run log: start").first
+        guard let text = row?.string("run_id"), let id = UUID(uuidString: text) else {
+            throw WarehouseError.unexpectedResult(statementName: "run log: start", reason: "no run_id returned")
+        }
+        runID = id
+        logger.debug("run started", metadata: ["run_id": "\(text)", "kind": "\(kind.rawValue)"])
+        return id
+    }
+
+    /// Marks the run succeeded with the number of rows it wrote.
+    public func succeed(rows: Int) throws {
+        try finish(status: "succeeded", rows: rows, error: nil)
+    }
+
+    /// Marks the run failed with the error's description (secrets of the connection masked, at most 4,000 characters).
+    public func fail(error: Error, rows: Int? = nil) throws {
+        try finish(status: "failed", rows: rows, error: String(connection.target.redact("\(error)").prefix(4000)))
+    }
+
+    private func finish(status: String, rows: Int?, error: String?) throws {
+        guard let runID else {
+            throw WarehouseError.unexpectedResult(statementName: "run log: \(status)", reason: "the run was never started")
+        }
+        try connection.execute("""
+            update \(table) set status = $2, rows = $3, error = $4, finished_at = clock_timestamp()
+            where run_id = $1::uuid
+            """, [runID.uuidString.lowercased(), status, rows, error], name: "run log: \(status)")
+    }
+}

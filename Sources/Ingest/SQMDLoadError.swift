@@ -1,0 +1,36 @@
+import Foundation
+
+/// Why an SQMD load stopped. Every case leaves `input.sqmd` exactly as it was.
+public enum SQMDLoadError: Error, Sendable, CustomStringConvertible {
+    /// A source could not be opened or read.
+    case unreadableSource(source: String, reason: String)
+    /// The header row is missing a column, names an unknown one, or cannot be parsed.
+    case invalidHeader(source: String, reason: String)
+    /// The time zone name is not known to the server.
+    case unknownTimeZone(String)
+    /// `SQMDTimeZone.location` names no row of `weather_locations`.
+    case unknownLocation(location: String, table: String)
+    /// More rows were rejected than allowed. The rejects were committed to `rejectsTable` under `runID`;
+    /// nothing was merged into `input.sqmd`.
+    case tooManyRejects(rejected: Int, limit: Int, read: Int, runID: UUID, rejectsTable: String,
+                        byReason: [SQMDRejectReason: Int])
+
+    public var description: String {
+        switch self {
+        case let .unreadableSource(source, reason):
+            return "Cannot read SQMD source \(source): \(reason). Check the path and its permissions; nothing was loaded."
+        case let .invalidHeader(source, reason):
+            return "The header row of \(source) is not an SQMD header: \(reason). Nothing was loaded; fix the header and load the file again."
+        case let .unknownTimeZone(name):
+            return "The time zone '\(name)' is not known to PostgreSQL; use an IANA name such as America/Los_Angeles (see pg_timezone_names)."
+        case let .unknownLocation(location, table):
+            return "No weather location '\(location)' in \(table); add it there or pass a time zone name instead."
+        case let .tooManyRejects(rejected, limit, read, runID, table, byReason):
+            let reasons = byReason.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                .prefix(5).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+            return "Rejected \(rejected) of \(read) rows, more than the limit of \(limit) (max rejects); nothing was merged. "
+                + "Most common: \(reasons). See: select source_file, line_number, reason, raw_line from \(table) "
+                + "where run_id = '\(runID.uuidString.lowercased())' order by source_file, line_number;"
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import Migrations
+import Warehouse
+
+/// Loads settlement-quality meter data (SQMD) CSV files into `input.sqmd`.
+///
+/// The steps follow the staging-then-merge pattern: stream every source into a temporary staging
+/// table with COPY (raw text, file, line, raw line); validate and type the rows in SQL; then, in one
+/// transaction under the environment's load lock, replace the sources' earlier rejects with this
+/// load's, and upsert the good rows (Final and Initial are separate keys, so an Initial never
+/// overwrites a Final). A failure anywhere leaves `input.sqmd` and `load_rejects` as they were, and,
+/// when a `RunLog` is given, a `failed` row in `operational.run_log`.
+///
+/// When more rows are rejected than `maxRejects`, nothing is merged: the rejects are committed on
+/// their own, tagged with the run id, and `SQMDLoadError.tooManyRejects` says how to query them.
+public struct SQMDLoader {
+    public var layout: SchemaLayout
+    public var options: SQMDLoadOptions
+    public var logger: Logger
+
+    public init(layout: SchemaLayout, options: SQMDLoadOptions = SQMDLoadOptions(),
+                logger: Logger = Logger(label: "gridcast.load.sqmd")) {
+        self.layout = layout
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The advisory lock that serialises the merge step of SQMD loads into one environment.
+    public var lockName: String { "gridcast.load.sqmd.\(layout.inputSchema)" }
+
+    /// What the run log records as the run's arguments (names of sources, never connection details).
+    struct Arguments: Encodable {
+        let environment: String
+        let sources: [String]
+        let timeZone: String
+        let maxRejects: Int?
+        enum CodingKeys: String, CodingKey {
+            case environment, sources, timeZone = "time_zone", maxRejects = "max_rejects"
+        }
+    }
+
+    /// Loads `sources` as one unit on `connection`, which must not be inside a transaction.
+    /// - Parameter runLog: when given, the run is recorded through it (kind `load`).
+    public func load(_ sources: [SQMDSource], on connection: Connection, runLog: RunLog? = nil) throws -> SQMDLoadSummary {
+        let zoneDescription: String
+        switch options.timeZone {
+        case let .named(name): zoneDescription = name
+        case let .location(location): zoneDescription = "location:\(location)"
+        }
+        let runID = try runLog?.start(kind: .load, arguments: Arguments(
+            environment: layout.environment.rawValue, sources: sources.map(\.name),
+            timeZone: zoneDescription, maxRejects: options.maxRejects)) ?? UUID()
+        do {
+            let summary = try run(sources, on: connection, runID: runID)
+            try runLog?.succeed(rows: summary.written)
+            return summary
+        } catch {
+            if let runLog {
+                do { try runLog.fail(error: error) } catch let logError {
+                    logger.error("could not record the failed run", metadata: ["error": "\(logError)"])
+                }
+            }
+            throw error
+        }
+    }
+
+    private func run(_ sources: [SQMDSource], on connection: Connection, runID: UUID) throws -> SQMDLoadSummary {
+        let started = Date()
+        let input = try SQLIdentifier(layout.inputSchema).quoted
+        let rejectsTable = "\(input).load_rejects"
+        let timeZone = try resolveTimeZone(on: connection, input: input)
+        let staging = SQMDStaging(connection: connection, maxRecordBytes: options.maxRecordBytes)
+        defer { staging.drop() }
+
+        try staging.create(sources: sources)
+        var files = try staging.copy(sources)
+        try SQMDValidation.run(on: connection, timeZone: timeZone)
+
+        var byReason: [SQMDRejectReason: Int] = [:]
+        for index in files.indices { files[index].rejected = 0 }
+        for row in try connection.execute(SQMDValidation.rejectCounts, name: "load sqmd: count rejects").rows {
+            guard let index = row.int("file_index"), files.indices.contains(index), let count = row.int("n") else { continue }
+            files[index].rejected += count
+            if let reason = row.string("code").flatMap(SQMDRejectReason.init(rawValue:)) {
+                byReason[reason, default: 0] += count
+            }
+        }
+        let read = files.reduce(0) { $0 + $1.read }
+        let rejected = files.reduce(0) { $0 + $1.rejected }
+        logger.info("validated", metadata: ["read": "\(read)", "rejected": "\(rejected)", "time_zone": "\(timeZone)"])
+
+        let merge = SQMDMerge(connection: connection, sqmdTable: "\(input).sqmd", rejectsTable: rejectsTable)
+        if let limit = options.maxRejects, rejected > limit {
+            try connection.transaction(name: "load sqmd: record rejects") { _ in try merge.insertRejects(runID: runID) }
+            throw SQMDLoadError.tooManyRejects(rejected: rejected, limit: limit, read: read, runID: runID,
+                                               rejectsTable: rejectsTable, byReason: byReason)
+        }
+        let counts = try connection.withAdvisoryLock(lockName, waitSeconds: options.lockWaitSeconds) {
+            try connection.transaction(name: "load sqmd: merge") { connection in
+                try SQMDValidation.tune(connection)
+                return try merge.merge(runID: runID)
+            }
+        }
+        let summary = SQMDLoadSummary(runID: runID, timeZone: timeZone, files: files, read: read,
+                                      inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged,
+                                      rejected: rejected, rejectsByReason: byReason,
+                                      seconds: Date().timeIntervalSince(started))
+        logger.info("loaded", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
+                                         "unchanged": "\(summary.unchanged)", "rejected": "\(rejected)"])
+        return summary
+    }
+
+    /// The zone name to use, checked against the server's time-zone database.
+    private func resolveTimeZone(on connection: Connection, input: String) throws -> String {
+        let name: String
+        switch options.timeZone {
+        case let .named(zone):
+            name = zone
+        case let .location(location):
+            let row = try connection.execute("select time_zone from \(input).weather_locations where location = $1",
+                                             [location], name: "load sqmd: location time zone").first
+            guard let zone = row?.string("time_zone") else {
+                throw SQMDLoadError.unknownLocation(location: location, table: "\(input).weather_locations")
+            }
+            name = zone
+        }
+        do {
+            try connection.execute("select now() at time zone $1::text", [name], name: "load sqmd: check time zone")
+        } catch let error as WarehouseError where error.sqlstate == "22023" {
+            throw SQMDLoadError.unknownTimeZone(name)
+        }
+        return name
+    }
+}

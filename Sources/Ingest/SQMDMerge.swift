@@ -1,0 +1,88 @@
+import Foundation
+import Warehouse
+
+/// Writes a validated load to the input schema: rejects to `load_rejects`, good rows upserted into
+/// `sqmd`, both in one transaction.
+struct SQMDMerge {
+    let connection: Connection
+    /// Quoted `input_schema.sqmd`.
+    let sqmdTable: String
+    /// Quoted `input_schema.load_rejects`.
+    let rejectsTable: String
+
+    struct Counts {
+        var inserted: Int
+        var updated: Int
+        var unchanged: Int
+    }
+
+    /// Inserts this load's rejects, tagged with the run id.
+    func insertRejects(runID: UUID) throws {
+        try connection.execute("""
+            insert into \(rejectsTable) (run_id, source_kind, source_file, line_number, raw_line, reason)
+            select $1::uuid, 'sqmd', s.source_file, c.line_number, c.raw_line, c.reason
+            from \(SQMDStaging.checked) c join \(SQMDStaging.sources) s using (file_index)
+            where c.reason is not null
+            order by c.file_index, c.line_number
+            """, [runID.uuidString.lowercased()], name: "load sqmd: insert rejects")
+    }
+
+    /// Replaces the earlier SQMD rejects of the loaded sources with this load's, then upserts the good rows.
+    /// Must run inside a transaction.
+    func merge(runID: UUID) throws -> Counts {
+        try connection.execute("""
+            delete from \(rejectsTable) r using \(SQMDStaging.sources) s
+            where r.source_kind = 'sqmd' and r.source_file = s.source_file
+            """, name: "load sqmd: replace earlier rejects")
+        try insertRejects(runID: runID)
+        return try upsert()
+    }
+
+    /// Upserts the good rows. A row is `inserted` when its key (which includes the submission) is new,
+    /// `updated` when it existed with different values, `unchanged` otherwise; unchanged rows are not
+    /// rewritten (they are filtered out before the INSERT, and the DO UPDATE is guarded by the same
+    /// comparison), so loading a file twice changes nothing. An Initial row never touches a Final row: the
+    /// submission is part of the key, and vw_sqmd_effective prefers Final.
+    private func upsert() throws -> Counts {
+        let key = "tradedatelocal, tradehourstartlocal, dst_fold, loadprofile, rategroup, submission"
+        let result = try connection.execute("""
+            with good as (
+                select c.tradedatelocal, c.tradehourstartlocal, c.dst_fold, c.loadprofile, c.rategroup, c.submission,
+                       c.loadlal, c.genlal, c.metercount::integer as metercount, c.hour_start_utc,
+                       s.source_file, c.line_number,
+                       e.tradedatelocal is not null as existed,
+                       e.tradedatelocal is not null
+                         and (e.loadlal, e.genlal, e.metercount, e.hour_start_utc)
+                             is not distinct from (c.loadlal, c.genlal, c.metercount::integer, c.hour_start_utc) as same
+                from \(SQMDStaging.checked) c
+                join \(SQMDStaging.sources) s using (file_index)
+                left join \(sqmdTable) e
+                  on (e.tradedatelocal, e.tradehourstartlocal, e.dst_fold, e.loadprofile, e.rategroup, e.submission)
+                   = (c.tradedatelocal, c.tradehourstartlocal, c.dst_fold, c.loadprofile, c.rategroup, c.submission)
+                where c.reason is null
+            ),
+            written as (
+                insert into \(sqmdTable) as t (\(key), loadlal, genlal, metercount, hour_start_utc, source_file, source_line)
+                select \(key), loadlal, genlal, metercount, hour_start_utc, source_file, line_number
+                from good
+                where not same   -- unchanged rows never reach the (costlier) conflict path
+                order by \(key)
+                on conflict (\(key)) do update
+                set loadlal = excluded.loadlal, genlal = excluded.genlal, metercount = excluded.metercount,
+                    hour_start_utc = excluded.hour_start_utc, source_file = excluded.source_file,
+                    source_line = excluded.source_line, loaded_at = now()
+                where (t.loadlal, t.genlal, t.metercount, t.hour_start_utc)
+                      is distinct from (excluded.loadlal, excluded.genlal, excluded.metercount, excluded.hour_start_utc)
+                returning 1
+            )
+            select (select count(*) from good) as good,
+                   (select count(*) from good where not existed) as inserted,
+                   (select count(*) from written) as written
+            """, name: "load sqmd: upsert")
+        let row = result.first
+        let good = row?.int("good") ?? 0
+        let inserted = row?.int("inserted") ?? 0
+        let written = row?.int("written") ?? 0
+        return Counts(inserted: inserted, updated: written - inserted, unchanged: good - written)
+    }
+}
