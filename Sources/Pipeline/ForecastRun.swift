@@ -43,21 +43,21 @@ public struct ForecastRun {
         let forecaster = SeriesForecaster(query: query, layout: layout)
         var rows: [ForecastRow] = []
         var days: [ForecastRunResult.SeriesDay] = []
-        for targetDate in targetDates {
-            for id in series {
-                do {
-                    let (forecast, note) = try forecaster.forecast(id, targetDate: targetDate, model: model, on: connection)
+        for id in series {
+            for day in try forecaster.forecast(id, targetDates: targetDates, model: model, on: connection) {
+                switch day.rows {
+                case let .success(forecast):
                     rows += forecast
                     let ood = forecast.filter { !$0.outOfDistribution.isEmpty }.count
-                    days.append(.init(series: id, targetDate: targetDate, hours: forecast.count, modelVersion: forecast.first?.modelVersion,
-                                      outOfDistributionHours: ood, note: note, error: nil))
-                    progress("\(id) \(targetDate): \(forecast.count) hours with \(note)\(ood > 0 ? ", \(ood) out of distribution" : "")")
-                } catch {
+                    days.append(.init(series: id, targetDate: day.date, hours: forecast.count, modelVersion: forecast.first?.modelVersion,
+                                      outOfDistributionHours: ood, note: day.note, error: nil))
+                    progress("\(id) \(day.date): \(forecast.count) hours with \(day.note)\(ood > 0 ? ", \(ood) out of distribution" : "")")
+                case let .failure(error):
                     if failFast { throw error }
                     let message = connection.target.redact("\(error)")
-                    days.append(.init(series: id, targetDate: targetDate, hours: 0, modelVersion: nil, outOfDistributionHours: 0,
+                    days.append(.init(series: id, targetDate: day.date, hours: 0, modelVersion: nil, outOfDistributionHours: 0,
                                       note: "", error: message))
-                    progress("\(id) \(targetDate): FAILED: \(message)")
+                    progress("\(id) \(day.date): FAILED: \(message)")
                 }
             }
         }

@@ -57,31 +57,76 @@ public struct SeriesForecaster: Sendable {
     /// - Returns: 23, 24 or 25 rows, and a note on which model was used.
     public func forecast(_ series: SeriesID, targetDate: String, model choice: ModelChoice,
                          on connection: Connection) throws -> (rows: [ForecastRow], note: String) {
-        guard let target = LocalDate(targetDate) else { throw ForecastError.badDate(targetDate) }
-        let asOf = target.adding(days: -1).description
-        let registry = ModelRegistry(connection: connection, layout: layout)
-        let (model, json, note) = try chooseModel(series, target: targetDate, choice: choice, registry: registry, connection: connection)
-        let document = try JSONCoding.decode(MetricsDocument.self, from: model.metrics)
-        let data = try query.fetch(on: connection, layout: layout, series: series, start: targetDate, end: targetDate,
-                                   settings: document.featureSettings, requireTarget: false)
-        guard !data.keys.isEmpty else {
-            throw FeatureError.noRows(series: series.description, reason: "the calendar has no hours for \(targetDate); run `gridcast calendar fill` for that range")
+        guard let day = try forecast(series, targetDates: [targetDate], model: choice, on: connection).first else {
+            throw ForecastError.badDate(targetDate)
         }
+        return (try day.rows.get(), day.note)
+    }
+
+    /// Forecasts several days of one series. Consecutive days that use the same model share one
+    /// feature query over the date range (each row still sees only data as of its own day - 1), so a
+    /// 30-day backfill costs a few queries rather than thirty. Failures are reported per day.
+    public func forecast(_ series: SeriesID, targetDates: [String], model choice: ModelChoice,
+                         on connection: Connection) throws -> [(date: String, rows: Result<[ForecastRow], Error>, note: String)] {
+        let registry = ModelRegistry(connection: connection, layout: layout)
+        var resolved: [(date: String, model: Result<(RegisteredModel, Data, String), Error>)] = []
+        for date in targetDates.sorted() {
+            guard LocalDate(date) != nil else { resolved.append((date, .failure(ForecastError.badDate(date)))); continue }
+            resolved.append((date, Result { try chooseModel(series, target: date, choice: choice, registry: registry, connection: connection) }))
+        }
+        var output: [(date: String, rows: Result<[ForecastRow], Error>, note: String)] = []
+        var index = 0
+        while index < resolved.count {
+            guard case let .success((model, json, _)) = resolved[index].model else {
+                if case let .failure(error) = resolved[index].model { output.append((resolved[index].date, .failure(error), "")) }
+                index += 1
+                continue
+            }
+            var last = index
+            while last + 1 < resolved.count, case let .success((next, _, _)) = resolved[last + 1].model, next.modelID == model.modelID,
+                  LocalDate(resolved[last + 1].date)?.days(since: LocalDate(resolved[last].date)!) == 1 {
+                last += 1
+            }
+            let group = Array(resolved[index...last])
+            do {
+                let rows = try forecastRange(series, start: group.first!.date, end: group.last!.date, model: model, json: json, on: connection)
+                for entry in group {
+                    let note = (try? entry.model.get().2) ?? ""
+                    let dayRows = rows.filter { $0.localDate == entry.date }
+                    output.append((entry.date, dayRows.isEmpty
+                        ? .failure(FeatureError.noRows(series: series.description, reason: "the calendar has no hours for \(entry.date); run `gridcast calendar fill` for that range"))
+                        : .success(dayRows), note))
+                }
+            } catch {
+                for entry in group { output.append((entry.date, .failure(error), "")) }
+            }
+            index = last + 1
+        }
+        return output
+    }
+
+    private func forecastRange(_ series: SeriesID, start: String, end: String, model: RegisteredModel, json: Data,
+                               on connection: Connection) throws -> [ForecastRow] {
+        let document = try JSONCoding.decode(MetricsDocument.self, from: model.metrics)
+        let data = try query.fetch(on: connection, layout: layout, series: series, start: start, end: end,
+                                   settings: document.featureSettings, requireTarget: false)
         guard model.features.allSatisfy(data.matrix.featureNames.contains) else {
             let missing = model.features.filter { !data.matrix.featureNames.contains($0) }
             throw ForecastError.featuresMissing(series: series, version: model.version, missing: missing)
         }
         let matrix = data.matrix.columns(model.features)
+        guard matrix.rowCount > 0 else { return [] }
         let predictions = try Booster(modelJSON: json).predict(DMatrix(matrix))
         var rows: [ForecastRow] = []
         for (index, key) in data.keys.enumerated() {
             let prediction = Double(predictions[index])
             let bounds = document.intervals.bounds(prediction: prediction, hour: key.localHour)
+            let asOf = LocalDate(key.localDate).map { $0.adding(days: -1).description } ?? key.localDate
             rows.append(ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
                                     prediction: prediction, lower: bounds.lower, upper: bounds.upper, modelVersion: model.version,
                                     asOfDate: asOf, outOfDistribution: Self.outOfRange(matrix, row: index, ranges: document.featureRanges)))
         }
-        return (rows, note)
+        return rows
     }
 
     /// Features of a row that are missing or outside the range seen in training. Calendar features are
