@@ -1,4 +1,5 @@
 import Boosting
+import Features
 import Foundation
 import Migrations
 import Warehouse
@@ -53,6 +54,7 @@ public struct FeatureQuery: Sendable {
             ("gridcast.delay_days", String(settings.delayDays)),
             ("gridcast.lag_days", "{" + settings.lagDays.map(String.init).joined(separator: ",") + "}"),
             ("gridcast.require_target", requireTarget ? "true" : "false"),
+            ("gridcast.history_start", LocalDate(start).map { $0.adding(days: -(settings.lagDays.max() ?? 0) - 35).description } ?? start),
         ]
         return try connection.transaction(name: "features \(series)") { tx in
             for (name, value) in parameters {

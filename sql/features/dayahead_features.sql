@@ -13,6 +13,7 @@
 --   set gridcast.delay_days = '14';             -- SQMD delay: a target day D may use trade dates <= D - 1 - delay
 --   set gridcast.lag_days = '{21,28,35,42,364}';-- same-hour lags in days; each must be >= delay + 1 (gridcast checks)
 --   set gridcast.require_target = 'true';       -- true: hours with an actual only (training); false: every hour
+--   set gridcast.history_start = '2023-05-01';  -- oldest trade date to read: start - longest lag - 35 days
 -- Identifier placeholders: {{input_schema}}, {{operational_schema}}.
 --
 -- Leakage guard: every use of actuals below is bounded by local_date <= target date - 1 - delay,
@@ -41,12 +42,15 @@ targets as (
     cross join params p
     where k.local_date between p.start_date and p.end_date
 ),
--- Actual net load of the series, from far enough back for the longest lag.
+-- Actual net load of the series, from far enough back for the longest lag. The filters use the
+-- settings directly (not a join with params) so PostgreSQL pushes them into the SQMD scan.
 actuals as (
     select a.tradedatelocal as local_date, a.tradehourstartlocal as local_hour, a.dst_fold, a.hour_start_utc, a.net_load_kwh
     from {{operational_schema}}.vw_series_actuals_hourly a
-    join params p on a.load_profile = p.load_profile and a.load_segment = p.load_segment
-    where a.tradedatelocal between p.start_date - (select max(d) from unnest(p.lag_days) d) - 7 and p.end_date
+    where a.load_profile = current_setting('gridcast.load_profile')
+      and a.load_segment = current_setting('gridcast.load_segment')
+      and a.tradedatelocal between current_setting('gridcast.history_start')::date
+                               and current_setting('gridcast.end_date')::date
 ),
 -- The repeated 01:00 hour of a fall-back day is a second reading of the same clock hour; lags and
 -- rolling means use the first (dst_fold = 0), so every day has one value per clock hour.

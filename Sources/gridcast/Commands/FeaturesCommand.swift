@@ -29,7 +29,8 @@ struct FeaturesCommand: ParsableCommand {
                            set_config('gridcast.end_date', '\(date.replacingOccurrences(of: "'", with: "''"))', false),
                            set_config('gridcast.delay_days', '\(settings.delayDays)', false),
                            set_config('gridcast.lag_days', '{\(settings.lagDays.map(String.init).joined(separator: ","))}', false),
-                           set_config('gridcast.require_target', 'false', false);
+                           set_config('gridcast.require_target', 'false', false),
+                           set_config('gridcast.history_start', (date '\(date.replacingOccurrences(of: "'", with: "''"))' - \((settings.lagDays.max() ?? 0) + 35))::text, false);
 
                     """)
                 print(try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory).rendered(options.layout))
