@@ -54,8 +54,9 @@ struct QuickstartCommand: ParsableCommand {
             let runner = MigrationRunner(layout: layout, files: try MigrationFile.load(from: try MigrationFile.locateDirectory()), logger: logger)
             let applied = try runner.migrate(on: connection)
             Progress.step("Schemas for environment \(layout.environment.rawValue): \(applied.count) migration(s) applied.")
-            let today = try connection.execute("select current_date::text as d", name: "today").first?.string("d") ?? ""
-            guard let todayDate = LocalDate(today) else { throw ForecastError.badDate(today) }
+            // "Today" in the series' time zone, the same day `gridcast forecast` counts tomorrow from.
+            let tomorrow = try ForecastRun.tomorrow(on: connection, layout: layout)
+            guard let todayDate = LocalDate(tomorrow)?.adding(days: -1) else { throw ForecastError.badDate(tomorrow) }
             try loadSample(connection: connection, layout: layout, base: base, today: todayDate, logger: logger)
             let trained = try train(target: connection.target, layout: layout, connection: connection, logger: logger)
             let written = try forecast(connection: connection, layout: layout, today: todayDate, logger: logger)
