@@ -80,13 +80,16 @@ public struct RandomSearch {
     public func run(matrix: FeatureMatrix, labels: [Float], folds: TimeSeriesFolds, maxRounds: Int = 1000) throws -> Outcome {
         var generator = SeededGenerator(seed: seed)
         var results: [Trial] = []
+        let foldMatrices = try folds.folds.map { fold in
+            (train: try DMatrix(matrix.rows(fold.train), labels: Array(labels[fold.train]), threads: threads),
+             validation: try DMatrix(matrix.rows(fold.validation), labels: Array(labels[fold.validation]), threads: threads))
+        }
         for trial in 0..<max(trials, 1) {
             var parameters = trial == 0 ? BoostParameters() : Self.sample(&generator)
             parameters.maxRounds = maxRounds
             var rmses: [Double] = [], rounds: [Int] = []
-            for fold in folds.folds {
-                let fitted = try Trainer.fit(parameters, train: matrix.rows(fold.train), labels: Array(labels[fold.train]),
-                                             validation: (matrix.rows(fold.validation), Array(labels[fold.validation])),
+            for fold in foldMatrices {
+                let fitted = try Trainer.fit(parameters, train: fold.train, validation: fold.validation, featureNames: matrix.featureNames,
                                              patience: patience, threads: threads, seed: seed &+ UInt64(trial))
                 rmses.append(fitted.bestValidationRMSE ?? .infinity)
                 rounds.append(fitted.bestRounds)

@@ -47,9 +47,17 @@ public enum Trainer {
                            threads: Int = 1, seed: UInt64 = 42) throws -> FittedModel {
         let trainMatrix = try DMatrix(train, labels: labels, threads: threads)
         let validationMatrix = try validation.map { try DMatrix($0.0, labels: $0.1, threads: threads) }
+        return try fit(parameters, train: trainMatrix, validation: validationMatrix, featureNames: train.featureNames,
+                       patience: patience, threads: threads, seed: seed)
+    }
+
+    /// The same, on matrices already built: a search reuses each fold's matrices across its trials, so
+    /// XGBoost builds each fold's histogram index once instead of once per trial.
+    public static func fit(_ parameters: BoostParameters, train trainMatrix: DMatrix, validation validationMatrix: DMatrix?,
+                           featureNames: [String], patience: Int = 30, threads: Int = 1, seed: UInt64 = 42) throws -> FittedModel {
         let booster = try Booster(parameters: parameters.xgboostParameters(threads: threads, seed: seed),
                                   cache: [trainMatrix] + (validationMatrix.map { [$0] } ?? []))
-        try booster.setFeatureNames(train.featureNames)
+        try booster.setFeatureNames(featureNames)
         var best = (rounds: 0, rmse: Double.infinity)
         for iteration in 0..<parameters.maxRounds {
             try booster.update(iteration: iteration, on: trainMatrix)

@@ -46,20 +46,9 @@ public struct FeatureQuery: Sendable {
     public func fetch(on connection: Connection, layout: SchemaLayout, series: SeriesID, start: String, end: String,
                       settings: FeatureSettings, requireTarget: Bool) throws -> SeriesFeatures {
         try settings.validate()
-        var sql = try rendered(layout).trimmingCharacters(in: .whitespacesAndNewlines)
-        while sql.hasSuffix(";") { sql.removeLast() }
-        let parameters: [(String, String)] = [
-            ("gridcast.load_profile", series.loadProfile), ("gridcast.load_segment", series.loadSegment),
-            ("gridcast.start_date", start), ("gridcast.end_date", end),
-            ("gridcast.delay_days", String(settings.delayDays)),
-            ("gridcast.lag_days", "{" + settings.lagDays.map(String.init).joined(separator: ",") + "}"),
-            ("gridcast.require_target", requireTarget ? "true" : "false"),
-            ("gridcast.history_start", LocalDate(start).map { $0.adding(days: -(settings.lagDays.max() ?? 0) - 35).description } ?? start),
-        ]
+        let sql = try statement(layout)
         return try connection.transaction(name: "features \(series)") { tx in
-            for (name, value) in parameters {
-                try tx.execute("select set_config($1, $2, true)", [name, value], name: "feature parameter \(name)")
-            }
+            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, on: tx)
             let columns = try tx.execute("select * from (\(sql)) features limit 0", name: "feature columns \(template.origin)").columnNames
             guard Array(columns.prefix(Self.keyColumns.count)) == Self.keyColumns else {
                 throw FeatureError.templateShape("the first columns must be \(Self.keyColumns.joined(separator: ", ")), got \(columns.prefix(5).joined(separator: ", "))")
@@ -84,6 +73,42 @@ public struct FeatureQuery: Sendable {
                 }
             }
             return SeriesFeatures(keys: keys, targets: targets, matrix: FeatureMatrix(featureNames: names, values: values))
+        }
+    }
+
+    /// The plan of the query for one series and window, as `EXPLAIN (ANALYZE, BUFFERS)` prints it
+    /// (or plain EXPLAIN without `analyze`): what the bench reports and a DBA reads to check the indexes.
+    public func explain(on connection: Connection, layout: SchemaLayout, series: SeriesID, start: String, end: String,
+                        settings: FeatureSettings, requireTarget: Bool, analyze: Bool = true) throws -> String {
+        try settings.validate()
+        let sql = try statement(layout)
+        return try connection.transaction(name: "explain features \(series)") { tx in
+            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, on: tx)
+            let plan = try tx.execute("explain \(analyze ? "(analyze, buffers) " : "")\(sql)", name: "explain feature query")
+            return plan.rows.compactMap { $0.string(at: 0) }.joined(separator: "\n")
+        }
+    }
+
+    /// The rendered template without trailing semicolons, so it can be wrapped in COPY or EXPLAIN.
+    private func statement(_ layout: SchemaLayout) throws -> String {
+        var sql = try rendered(layout).trimmingCharacters(in: .whitespacesAndNewlines)
+        while sql.hasSuffix(";") { sql.removeLast() }
+        return sql
+    }
+
+    /// Binds the template's values as transaction-local settings; they never become SQL text.
+    private func bind(series: SeriesID, start: String, end: String, settings: FeatureSettings, requireTarget: Bool,
+                      on tx: Connection) throws {
+        let parameters: [(String, String)] = [
+            ("gridcast.load_profile", series.loadProfile), ("gridcast.load_segment", series.loadSegment),
+            ("gridcast.start_date", start), ("gridcast.end_date", end),
+            ("gridcast.delay_days", String(settings.delayDays)),
+            ("gridcast.lag_days", "{" + settings.lagDays.map(String.init).joined(separator: ",") + "}"),
+            ("gridcast.require_target", requireTarget ? "true" : "false"),
+            ("gridcast.history_start", LocalDate(start).map { $0.adding(days: -(settings.lagDays.max() ?? 0) - 35).description } ?? start),
+        ]
+        for (name, value) in parameters {
+            try tx.execute("select set_config($1, $2, true)", [name, value], name: "feature parameter \(name)")
         }
     }
 

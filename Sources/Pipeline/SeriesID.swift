@@ -27,12 +27,15 @@ public struct SeriesSelection: Sendable {
     public var profiles: [String] = []
     public var segments: [String] = []
     public var all = false
+    /// Only the series of this shard, so N worker processes can split one selection between them.
+    public var shard: SeriesShard?
 
-    public init(series: [String] = [], profiles: [String] = [], segments: [String] = [], all: Bool = false) {
+    public init(series: [String] = [], profiles: [String] = [], segments: [String] = [], all: Bool = false, shard: SeriesShard? = nil) {
         self.series = series
         self.profiles = profiles
         self.segments = segments
         self.all = all
+        self.shard = shard
     }
 
     /// The active catalog series matching the selection, in catalog order. Names are bound values,
@@ -46,7 +49,7 @@ public struct SeriesSelection: Sendable {
             guard let profile = row.string("load_profile"), let segment = row.string("load_segment") else { return nil }
             return SeriesID(loadProfile: profile, loadSegment: segment)
         }
-        if all { return catalog }
+        if all { return try sharded(catalog) }
         let unknown = series.filter { name in !catalog.contains { $0.description == name } }
         guard unknown.isEmpty else { throw SelectionError.unknownSeries(unknown, known: catalog.map(\.description)) }
         let chosen = catalog.filter { id in
@@ -55,7 +58,36 @@ public struct SeriesSelection: Sendable {
                     && !(profiles.isEmpty && segments.isEmpty))
         }
         guard !chosen.isEmpty else { throw SelectionError.nothingSelected(known: catalog.map(\.description)) }
-        return chosen
+        return try sharded(chosen)
+    }
+
+    private func sharded(_ chosen: [SeriesID]) throws -> [SeriesID] {
+        guard let shard else { return chosen }
+        return chosen.filter(shard.contains)
+    }
+}
+
+/// Shard `index` of `count` (1-based, written `2/4`). A series belongs to the shard its series id hashes
+/// to (FNV-1a, 64-bit), not to its position in the catalog, so workers that read the catalog at slightly
+/// different moments still split it without overlap or gaps, and a series stays on the same worker
+/// from run to run. With few series the shards can be uneven; with hundreds they even out.
+public struct SeriesShard: Sendable, Hashable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index) else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    public var description: String { "\(index)/\(count)" }
+
+    public func contains(_ series: SeriesID) -> Bool {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in series.description.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(hash % UInt64(count)) == index - 1
     }
 }
 

@@ -15,6 +15,11 @@ struct SeriesOptions: ParsableArguments {
     @Flag(name: .customLong("all"), help: "Every active series in the catalog.")
     var all = false
 
+    @Option(name: .customLong("shard"), help: ArgumentHelp(
+        "Only this worker's share of the selected series, as I/N (1-based): run N processes with 1/N ... N/N to split one selection.",
+        valueName: "i/n"))
+    var shard: String?
+
     func validate() throws {
         if series.isEmpty && profiles.isEmpty && segments.isEmpty && !all {
             throw ValidationError("Choose series with --series PROFILE-SEGMENT, --profile, --segment or --all.")
@@ -22,7 +27,12 @@ struct SeriesOptions: ParsableArguments {
         if let bad = series.first(where: { SeriesID($0) == nil }) {
             throw ValidationError("'\(bad)' is not PROFILE-SEGMENT (e.g. RES-SOLAR).")
         }
+        if let shard, SeriesShard(shard) == nil {
+            throw ValidationError("--shard '\(shard)' is not I/N with 1 <= I <= N, e.g. --shard 2/4.")
+        }
     }
 
-    var selection: SeriesSelection { SeriesSelection(series: series, profiles: profiles, segments: segments, all: all) }
+    var selection: SeriesSelection {
+        SeriesSelection(series: series, profiles: profiles, segments: segments, all: all, shard: shard.flatMap(SeriesShard.init))
+    }
 }
