@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "gridcast", targets: ["gridcast"]),
+        .executable(name: "gridcast-bench", targets: ["GridcastBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,12 @@ let package = Package(
         // The CLI: parsing and printing only.
         .executableTarget(name: "gridcast", dependencies: [
             "Warehouse", "Migrations", "Features", "LocalPostgres", "Ingest", "SampleData", "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The benchmark: figures against references measured in the same run (bench/README.md).
+        .executableTarget(name: "GridcastBench", dependencies: [
+            "Warehouse", "Migrations", "LocalPostgres", "Pipeline", "Features",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -11,7 +11,7 @@ public struct ForecastWriter {
     public init(layout: SchemaLayout) { self.layout = layout }
 
     /// Staging table columns, in COPY order.
-    static let columns = ["forecast_datetime", "predicted_lossadjustedload", "predicted_lower_bound", "predicted_upper_bound",
+    public static let columns = ["forecast_datetime", "predicted_lossadjustedload", "predicted_lower_bound", "predicted_upper_bound",
                           "run_id", "model_version", "load_profile", "load_segment", "year", "month", "day", "local_hour",
                           "as_of_date", "out_of_distribution", "ood_reasons"]
 

@@ -138,12 +138,19 @@ public struct SeriesTrainer: Sendable {
 
     /// Newest target date with actuals (or the configured end), and the start `historyDays` before.
     private func trainingWindow(_ series: SeriesID, on connection: Connection) throws -> (start: String, end: String) {
+        try Self.trainingWindow(series, layout: layout, historyDays: configuration.historyDays, endDate: configuration.endDate, on: connection)
+    }
+
+    /// The target dates training reads for `series`: the newest date with actuals (or `endDate`) and
+    /// `historyDays` back. Public so the bench exports exactly the matrix training sees.
+    public static func trainingWindow(_ series: SeriesID, layout: SchemaLayout, historyDays: Int, endDate: String?,
+                                      on connection: Connection) throws -> (start: String, end: String) {
         let row = try connection.execute("""
             select coalesce($3::date, max(tradedatelocal))::text as end_date,
                    (coalesce($3::date, max(tradedatelocal)) - $4::int + 1)::text as start_date
             from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).vw_series_actuals_hourly
             where load_profile = $1 and load_segment = $2
-            """, [series.loadProfile, series.loadSegment, configuration.endDate, configuration.historyDays], name: "training window \(series)").first
+            """, [series.loadProfile, series.loadSegment, endDate, historyDays], name: "training window \(series)").first
         guard let end = row?.string("end_date"), let start = row?.string("start_date") else {
             throw FeatureError.noRows(series: series.description, reason: "no actuals yet; load SQMD first (gridcast load sqmd)")
         }

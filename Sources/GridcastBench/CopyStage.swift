@@ -1,0 +1,128 @@
+import Foundation
+import Migrations
+import Pipeline
+import Warehouse
+
+/// Forecast write throughput: gridcast's ForecastWriter (COPY into a temporary staging table, replace
+/// and insert in one transaction) against psql running the same transaction with `\copy` from a file
+/// of the same rows; and gridcast's bare COPY path against a bare `psql \copy` into the table.
+/// Both sides include connecting; the table is emptied before every attempt; medians of the repeats.
+struct CopyStage {
+    let context: BenchContext
+
+    func run(_ report: BenchReport) throws {
+        let size = context.size
+        let layout = context.layout(.dev)
+        let table = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).dayahead_load_forecasts"
+        context.step("copy: \(size.copyRows) forecast rows, \(size.repeats) repeats each way")
+        let admin = try context.connect()
+        guard let runID = try admin.execute("""
+            insert into \(SQLIdentifier.quoteValidated(layout.operationalSchema)).run_log (kind, status, arguments)
+            values ('forecast', 'succeeded', '{"source": "gridcast-bench copy stage"}') returning run_id::text
+            """, name: "bench run-log row").first?.string("run_id") else { throw BenchError.setup("no run_id returned") }
+        let rows = Self.syntheticRows(size.copyRows)
+        let file = context.workDirectory.appendingPathComponent("forecast_rows.tsv")
+        try Self.writeCopyFile(rows, runID: runID, to: file)
+
+        let columns = ForecastWriter.columns.joined(separator: ", ")
+        let mergeScript = context.workDirectory.appendingPathComponent("copy_merge.sql")
+        try """
+            begin;
+            create temporary table forecast_staging (like \(table) including defaults) on commit drop;
+            \\copy forecast_staging (\(columns)) from '\(file.path)'
+            delete from \(table) f using forecast_staging s
+             where f.load_profile = s.load_profile and f.load_segment = s.load_segment
+               and f.forecast_datetime = s.forecast_datetime and f.as_of_date = s.as_of_date;
+            insert into \(table) (\(columns), run_user, created_at)
+            select \(columns), current_user, now() from forecast_staging;
+            commit;
+
+            """.write(to: mergeScript, atomically: true, encoding: .utf8)
+        let bareScript = context.workDirectory.appendingPathComponent("copy_bare.sql")
+        try "\\copy \(table) (\(columns)) from '\(file.path)'\n".write(to: bareScript, atomically: true, encoding: .utf8)
+
+        var writer: [Double] = [], psqlMerge: [Double] = [], bare: [Double] = [], psqlBare: [Double] = []
+        for attempt in 1...size.repeats {
+            try empty(table, admin)
+            writer.append(try seconds {
+                let connection = try context.connect()
+                let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection)
+                guard written == rows.count else { throw BenchError.setup("the writer wrote \(written) of \(rows.count) rows") }
+            })
+            try check(table, admin, rows.count)
+            try empty(table, admin)
+            psqlMerge.append(try context.psql(file: mergeScript.path, log: "copy-psql-merge-\(attempt)").seconds)
+            try check(table, admin, rows.count)
+            try empty(table, admin)
+            bare.append(try seconds {
+                let connection = try context.connect()
+                try connection.copyIn("copy \(table) (\(columns)) from stdin", name: "bench bare copy") { copy in
+                    for row in rows { try copy.writeRow(Self.fields(row, runID: runID)) }
+                }
+            })
+            try check(table, admin, rows.count)
+            try empty(table, admin)
+            psqlBare.append(try context.psql(file: bareScript.path, log: "copy-psql-bare-\(attempt)").seconds)
+            try check(table, admin, rows.count)
+        }
+        try empty(table, admin)
+        let count = Double(rows.count)
+        report.add(.throughput("copy", "ForecastWriter (stage + replace + insert)", count / median(writer), "rows/s",
+                               against: "psql, same transaction with \\copy", count / median(psqlMerge), goal: 0.8))
+        report.add(.throughput("copy", "Connection.copyIn straight into the table", count / median(bare), "rows/s",
+                               against: "psql \\copy straight into the table", count / median(psqlBare), goal: 0.8))
+    }
+
+    private func empty(_ table: String, _ connection: Connection) throws {
+        try connection.execute("truncate \(table)", name: "empty forecasts")
+    }
+
+    private func check(_ table: String, _ connection: Connection, _ expected: Int) throws {
+        let count = try connection.execute("select count(*) as n from \(table)", name: "count forecasts").first?.int("n") ?? -1
+        guard count == expected else { throw BenchError.setup("expected \(expected) forecast rows after a copy, found \(count)") }
+    }
+
+    private func seconds(_ body: () throws -> Void) throws -> Double {
+        let started = Date()
+        try body()
+        return Date().timeIntervalSince(started)
+    }
+
+    /// `count` rows over the 6 default series, one per series and hour from 2000-01-01 UTC on.
+    static func syntheticRows(_ count: Int) -> [ForecastRow] {
+        let series = ["RES", "MEDCI", "SMLCOM"].flatMap { profile in
+            ["SOLAR", "NONSOLAR"].map { SeriesID(loadProfile: profile, loadSegment: $0) }
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH"
+        let origin = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01 00:00 UTC
+        return (0..<count).map { index in
+            let hour = index / series.count
+            let stamp = formatter.string(from: origin.addingTimeInterval(Double(hour) * 3600))
+            let prediction = 1000 + Double((index * 7919) % 5000) / 7
+            return ForecastRow(series: series[index % series.count], hourStart: stamp + ":00:00+00", localDate: String(stamp.prefix(10)),
+                               localHour: Int(stamp.suffix(2)) ?? 0, prediction: prediction, lower: prediction * 0.9,
+                               upper: prediction * 1.1, modelVersion: 1, asOfDate: "2024-12-30", outOfDistribution: [])
+        }
+    }
+
+    /// The fields of one row in ForecastWriter.columns order, as COPY text.
+    static func fields(_ row: ForecastRow, runID: String) -> [String?] {
+        let parts = row.localDate.split(separator: "-").map(String.init)
+        return [row.hourStart, row.prediction.sqlText, row.lower.sqlText, row.upper.sqlText, runID, String(row.modelVersion),
+                row.series.loadProfile, row.series.loadSegment] + parts
+            + [String(row.localHour), row.asOfDate, row.outOfDistribution.isEmpty ? "f" : "t", nil]
+    }
+
+    static func writeCopyFile(_ rows: [ForecastRow], runID: String, to file: URL) throws {
+        var text = ""
+        text.reserveCapacity(rows.count * 150)
+        for row in rows {
+            text += fields(row, runID: runID).map { $0 ?? "\\N" }.joined(separator: "\t")
+            text += "\n"
+        }
+        try text.write(to: file, atomically: true, encoding: .utf8)
+    }
+}

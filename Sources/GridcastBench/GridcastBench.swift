@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import LocalPostgres
+import Logging
+
+/// `gridcast-bench`: speed, memory and scale figures, each against a reference measured in the same run.
+/// A benchmark, not a test: it prints figures and ratios and fails only when something it runs fails.
+@main
+struct GridcastBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gridcast-bench",
+        abstract: "Measure gridcast against references in the same run: COPY, features, training, forecast, scale.",
+        discussion: """
+            Uses the database in GRIDCAST_DATABASE_URL (an empty scratch database, no password in the URL) or starts
+            its own cluster in the work folder. Results go to stdout as a table and to WORK/results.json; every
+            child's output is kept under WORK/logs. See bench/README.md for the figures and how to read them.
+            """)
+
+    @Option(help: "tiny (what CI runs, about a minute) or full (what bench/README.md reports, about an hour).")
+    var size: String = "full"
+
+    @Option(help: "Comma-separated stages: copy, features, train, forecast, scale.")
+    var stages: String = "copy,features,train,forecast,scale"
+
+    @Option(help: "Search trials per series for the training comparison (default 50 full, 2 tiny).")
+    var trials: Int?
+
+    @Option(name: .customLong("work-dir"), help: "Folder for the cluster, sample, exports, logs and results.")
+    var workDirectory: String = ".gridcast-bench"
+
+    @Option(help: "Python with xgboost and numpy for the training reference (pip install -r bench/requirements.txt).")
+    var python: String = "python3"
+
+    static let knownStages = ["copy", "features", "train", "forecast", "scale"]
+
+    var chosenStages: [String] { stages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func validate() throws {
+        guard BenchSize.named(size, trials: trials) != nil else { throw ValidationError("--size must be tiny or full, not '\(size)'.") }
+        if let unknown = chosenStages.first(where: { !Self.knownStages.contains($0) }) {
+            throw ValidationError("Unknown stage '\(unknown)'; choose from \(Self.knownStages.joined(separator: ", ")).")
+        }
+        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
+    }
+
+    func run() throws {
+        let began = Date()
+        let work = URL(fileURLWithPath: workDirectory).standardizedFileURL
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("logs"), withIntermediateDirectories: true)
+        var logger = Logger(label: "gridcast.bench")
+        logger.logLevel = .warning
+        let context: BenchContext
+        let cluster: LocalCluster?
+        do {
+            let (target, started) = try BenchContext.database(configured: ProcessInfo.processInfo.environment["GRIDCAST_DATABASE_URL"],
+                                                              workDirectory: work, logger: logger)
+            cluster = started
+            context = BenchContext(size: BenchSize.named(size, trials: trials)!, workDirectory: work, target: target,
+                                   gridcast: try BenchContext.locateGridcast(),
+                                   psql: started.map { $0.binDirectory.appendingPathComponent("psql").path } ?? "psql",
+                                   python: python, benchDirectory: try BenchContext.locateBenchDirectory(), logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("gridcast-bench: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        defer { cluster?.stop() }
+
+        let report = BenchReport()
+        let chosen = Set(chosenStages)
+        do {
+            let sample = try SetupStage(context: context).run(report)
+            if chosen.contains("copy") { try CopyStage(context: context).run(report) }
+            var matrices: URL?
+            if chosen.contains("features") || chosen.contains("train") {
+                matrices = try FeatureStage(context: context).run(report)
+            }
+            if chosen.contains("train"), let matrices { try TrainStage(context: context).run(report, matrices: matrices) }
+            if chosen.contains("forecast") {
+                if !chosen.contains("train") { try TrainStage(context: context).trainForForecast() }
+                try ForecastStage(context: context).run(report)
+            }
+            if chosen.contains("scale") { try ScaleStage(context: context).run(report, weatherFile: sample.weatherFile) }
+        } catch {
+            FileHandle.standardError.write(Data("gridcast-bench: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let results = work.appendingPathComponent("results.json")
+        try report.write(to: results, size: context.size.name)
+        report.printTable(size: context.size.name, seconds: Date().timeIntervalSince(began))
+        print("\nResults: \(results.path); logs: \(work.appendingPathComponent("logs").path)")
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}

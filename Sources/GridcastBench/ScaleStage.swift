@@ -1,0 +1,80 @@
+import Foundation
+import Migrations
+import Warehouse
+
+/// Scale: synthetic series (bench/sql/scale_series.sql) in the qa environment of the same database,
+/// trained with a reduced search and forecast by `size.workers` worker processes, each taking one
+/// `--shard k/N` of the catalog. Wall time and the largest worker's peak RSS for each series count;
+/// the cost per series at the largest count against the smallest shows whether cost grows linearly.
+struct ScaleStage {
+    let context: BenchContext
+
+    private struct Measured {
+        let count: Int
+        let trainSeconds: Double
+        let forecastSeconds: Double
+        let peakRSSMiB: Double
+    }
+
+    func run(_ report: BenchReport, weatherFile: String) throws {
+        let size = context.size
+        let layout = context.layout(.qa)
+        let last = try context.date(context.sampleEnd, adding: -15)  // newest Final SQMD, as if 14+ days late
+        let first = try context.date(last, adding: -(size.scaleDays - 1))
+        context.step("scale: qa environment, \(size.scaleCounts.map(String.init).joined(separator: " then ")) synthetic series, "
+                     + "\(size.scaleDays) days each, \(size.workers) worker processes")
+        _ = try context.gridcast(["migrate", "--env", "qa"], log: "scale-migrate")
+        _ = try context.gridcast(["load", "weather", "--env", "qa", weatherFile], log: "scale-weather")
+        let calendarStart = try context.date(first, adding: -400)
+        _ = try context.gridcast(["calendar", "fill", "--env", "qa", "--from", calendarStart, "--to", try context.date(context.sampleEnd, adding: 2)],
+                                 log: "scale-calendar")
+        let template = SQLTemplate(try String(contentsOf: context.benchDirectory.appendingPathComponent("sql/scale_series.sql"), encoding: .utf8),
+                                   origin: "bench/sql/scale_series.sql")
+        let script = try template.render(try layout.identifiers())
+        let connection = try context.connect()
+        let catalog = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog"
+
+        var measured: [Measured] = []
+        for count in size.scaleCounts.sorted() {
+            let generated = Date()
+            try connection.transaction(name: "scale series") { tx in
+                for (name, value) in [("gridcast.scale_series", "\(count)"), ("gridcast.start_date", first), ("gridcast.end_date", last)] {
+                    try tx.execute("select set_config($1, $2, true)", [name, value], name: "scale setting \(name)")
+                }
+                try tx.executeScript(script, name: "bench/sql/scale_series.sql")
+                try tx.execute("update \(catalog) set active = (load_profile ~ '^SYN[0-9]+$' and substr(load_profile, 4)::int <= $1)",
+                               [count], name: "activate scale series")
+            }
+            try connection.execute("analyze", name: "analyze after generating series")
+            context.step("scale: \(count) series generated in \(String(format: "%.0f", Date().timeIntervalSince(generated))) s; training")
+            let shards = (1...size.workers).map { "\($0)/\(size.workers)" }
+            let train = try ChildProcess.runConcurrently(
+                shards.map { [context.gridcast, "train", "--env", "qa", "--all", "--shard", $0, "--parallel", "1"] + size.scaleTrainArguments },
+                environment: context.childEnvironment, logPrefix: context.log("scale-train-\(count)"))
+            context.step("scale: \(count) series trained in \(String(format: "%.0f", train.seconds)) s; forecasting")
+            let forecast = try ChildProcess.runConcurrently(
+                shards.map { [context.gridcast, "forecast", "--env", "qa", "--all", "--shard", $0, "--date", context.sampleEnd] },
+                environment: context.childEnvironment, logPrefix: context.log("scale-forecast-\(count)"))
+            let written = try connection.execute("""
+                select count(distinct (load_profile, load_segment)) as n
+                from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).dayahead_load_forecasts where as_of_date = $1::date - 1
+                """, [context.sampleEnd], name: "count forecast series").first?.int("n") ?? 0
+            guard written == count else {
+                throw BenchError.setup("the \(count)-series forecast wrote forecasts for \(written) series; see \(context.log("scale-forecast-\(count)"))-*.err")
+            }
+            let rss = (train.outcomes + forecast.outcomes).map(\.peakRSSMiB).max() ?? 0
+            measured.append(Measured(count: count, trainSeconds: train.seconds, forecastSeconds: forecast.seconds, peakRSSMiB: rss))
+            report.add(.measured("scale", "\(count) series: train wall (\(size.workers) workers)", train.seconds, "s"))
+            report.add(.measured("scale", "\(count) series: forecast wall (\(size.workers) workers)", forecast.seconds, "s"))
+            report.add(.measured("scale", "\(count) series: largest worker peak RSS", rss, "MiB"))
+        }
+        guard let small = measured.first, let large = measured.last, large.count > small.count else { return }
+        // Cost per series at the large count against the small one: 1.0 is linear, above 1 better than linear.
+        report.add(.duration("scale", "train s per series at \(large.count)", large.trainSeconds / Double(large.count),
+                             against: "at \(small.count)", small.trainSeconds / Double(small.count), goal: 0.8))
+        report.add(.duration("scale", "forecast s per series at \(large.count)", large.forecastSeconds / Double(large.count),
+                             against: "at \(small.count)", small.forecastSeconds / Double(small.count), goal: 0.8))
+        report.add(.duration("scale", "peak RSS at \(large.count) series", large.peakRSSMiB, against: "at \(small.count)", small.peakRSSMiB)
+            .withUnit("MiB"))
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Training all default series: `gridcast train --all` (features in the warehouse, XGBoost through its
+/// C API, one series per core) against bench/reference/train_reference.py, the same pipeline in Python
+/// (xgboost from PyPI, tree_method=hist, one process per core) on the matrices FeatureStage exported,
+/// with the same split, selection, search trials, folds and early stopping. Reports wall time, peak RSS
+/// and holdout RMSE of both. The Python side starts from files, so gridcast also pays for its feature SQL.
+struct TrainStage {
+    let context: BenchContext
+
+    func run(_ report: BenchReport, matrices: URL) throws {
+        let size = context.size
+        context.step("train: gridcast train --all (\(size.trials) trials, \(size.folds) folds) against the Python reference")
+        let gridcast = try context.gridcast(["train", "--all", "--json"] + size.trainArguments, log: "train-gridcast")
+        let ours = try Self.rmseBySeries(gridcast.stdout, key: "series", log: context.log("train-gridcast"))
+
+        guard let python = try pythonReference(matrices) else { return }
+        let theirs = try Self.rmseBySeries(python.outcome.stdout, key: "series", log: context.log("train-python"))
+        report.add(.duration("train", "\(ours.count) series, \(size.trials) trials x \(size.folds) folds, wall", gridcast.seconds,
+                             against: "Python xgboost \(python.version) hist", python.outcome.seconds, goal: 1.0))
+        report.add(.duration("train", "peak RSS, largest process", gridcast.peakRSSMiB, against: "Python", python.outcome.peakRSSMiB)
+            .withUnit("MiB"))
+        let shared = ours.keys.filter { theirs[$0] != nil }.sorted()
+        let meanOurs = shared.map { ours[$0]! }.reduce(0, +) / Double(max(shared.count, 1))
+        let meanTheirs = shared.map { theirs[$0]! }.reduce(0, +) / Double(max(shared.count, 1))
+        report.add(.duration("train", "mean holdout RMSE over \(shared.count) series", meanOurs, against: "Python", meanTheirs, goal: 1.0)
+            .withUnit("kWh"))
+        report.note("holdout RMSE per series (gridcast / Python): "
+                    + shared.map { String(format: "%@ %.1f / %.1f", $0, ours[$0]!, theirs[$0]!) }.joined(separator: ", "))
+    }
+
+    /// Trains with the size's settings when the forecast stage runs without the train stage.
+    func trainForForecast() throws {
+        context.step("train: models for the forecast stage")
+        _ = try context.gridcast(["train", "--all"] + context.size.trainArguments, log: "train-for-forecast")
+    }
+
+    private func pythonReference(_ matrices: URL) throws -> (outcome: ChildProcess.Outcome, version: String)? {
+        let probe = ChildProcessProbe.run([context.python, "-c", "import numpy, xgboost; print(xgboost.__version__)"],
+                                          logPrefix: context.log("train-python-probe"))
+        guard let version = probe else {
+            FileHandle.standardError.write(Data("""
+                    note: skipping the Python training reference: \(context.python) cannot import numpy and xgboost
+                    (pip install -r \(context.benchDirectory.path)/requirements.txt, or pass --python)
+
+                """.utf8))
+            return nil
+        }
+        let size = context.size
+        let script = context.benchDirectory.appendingPathComponent("reference/train_reference.py").path
+        let outcome = try ChildProcess.run([context.python, script, "--input", matrices.path, "--trials", "\(size.trials)",
+                                            "--folds", "\(size.folds)", "--test-days", "\(size.testDays)",
+                                            "--validation-days", "\(size.validationDays)", "--workers", "\(size.workers)"],
+                                           logPrefix: context.log("train-python"))
+        return (outcome, version)
+    }
+
+    /// `{"series": [{"series": "RES-SOLAR", "rmse": 12.3, ...}, ...]}` from either side.
+    static func rmseBySeries(_ json: String, key: String, log: String) throws -> [String: Double] {
+        guard let document = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let rows = document[key] as? [[String: Any]] else {
+            throw BenchError.setup("expected a JSON summary with \"\(key)\" on stdout; see \(log).out")
+        }
+        var result: [String: Double] = [:]
+        for row in rows {
+            if let name = row["series"] as? String, let rmse = (row["rmse"] as? NSNumber)?.doubleValue { result[name] = rmse }
+        }
+        return result
+    }
+}
+
+/// Runs a short command and returns its trimmed stdout when it exits 0, or nil.
+enum ChildProcessProbe {
+    static func run(_ arguments: [String], logPrefix: String) -> String? {
+        var child = ChildProcess(arguments, logPrefix: logPrefix)
+        guard (try? child.start()) != nil else { return nil }
+        let outcome = child.wait()
+        return outcome.status == 0 ? outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+}
+
+extension Figure {
+    func withUnit(_ unit: String) -> Figure {
+        Figure(stage: stage, name: name, value: value, unit: unit, reference: reference, referenceValue: referenceValue,
+               ratio: ratio, goal: goal, met: met)
+    }
+}

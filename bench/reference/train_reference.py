@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""The Python reference for `gridcast-bench`'s training comparison.
+
+The same pipeline as gridcast's SeriesTrainer, written the way a data scientist would in Python:
+xgboost from PyPI with tree_method=hist, on the feature matrices gridcast-bench exported from the
+warehouse (so both sides learn from identical numbers), with the same split (last TEST_DAYS dates
+test, VALIDATION_DAYS before them validation), the same consensus feature selection (gain,
+permutation, correlation; 2 of 3 votes, at least 5 features), the same random-search ranges, number
+of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
+per core, one xgboost thread each). Prints one JSON document on stdout.
+
+    python3 bench/reference/train_reference.py --input DIR --trials 50 --folds 3 --workers 2
+"""
+import argparse
+import glob
+import json
+import math
+import multiprocessing
+import os
+import random
+import time
+
+import numpy as np
+import xgboost as xgb
+
+
+def load(prefix):
+    with open(prefix + ".json") as handle:
+        meta = json.load(handle)
+    columns = 1 + len(meta["features"])
+    data = np.fromfile(prefix + ".f32", dtype="<f4").reshape(meta["rows"], columns)
+    return meta, data[:, 0], data[:, 1:]
+
+
+def params(p, seed):
+    return {"objective": "reg:squarederror", "eval_metric": "rmse", "tree_method": "hist",
+            "eta": p["eta"], "max_depth": p["max_depth"], "min_child_weight": p["min_child_weight"],
+            "subsample": p["subsample"], "colsample_bytree": p["colsample_bytree"],
+            "lambda": p["lambda"], "alpha": p["alpha"], "gamma": p["gamma"],
+            "nthread": 1, "seed": seed % (2**31 - 1), "verbosity": 0}
+
+
+DEFAULTS = {"eta": 0.1, "max_depth": 6, "min_child_weight": 1.0, "subsample": 0.8,
+            "colsample_bytree": 0.8, "lambda": 1.0, "alpha": 0.0, "gamma": 0.0}
+
+
+def sample(rng):
+    return {"eta": math.exp(rng.uniform(math.log(0.02), math.log(0.3))),
+            "max_depth": rng.randint(3, 10),
+            "min_child_weight": math.exp(rng.uniform(math.log(1), math.log(50))),
+            "subsample": rng.uniform(0.5, 1.0),
+            "colsample_bytree": rng.uniform(0.4, 1.0),
+            "lambda": math.exp(rng.uniform(math.log(0.1), math.log(20))),
+            "alpha": 0.0 if rng.random() < 0.5 else math.exp(rng.uniform(math.log(0.01), math.log(5))),
+            "gamma": 0.0 if rng.random() < 0.5 else rng.uniform(0, 5)}
+
+
+def fit(p, dtrain, dvalid, args, seed):
+    booster = xgb.train(params(p, seed), dtrain, num_boost_round=args.max_rounds, evals=[(dvalid, "validation")],
+                        early_stopping_rounds=args.patience, verbose_eval=False)
+    return booster, booster.best_iteration + 1, booster.best_score
+
+
+def rmse(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2)))
+
+
+def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds):
+    gain = booster.get_score(importance_type="gain")
+    base = rmse(booster.predict(xgb.DMatrix(x_valid, feature_names=names), iteration_range=(0, rounds)), y_valid)
+    permutation = np.random.default_rng(7).permutation(len(y_valid))
+    perm = {}
+    for j, name in enumerate(names):
+        shuffled = x_valid.copy()
+        shuffled[:, j] = x_valid[permutation, j]
+        perm[name] = rmse(booster.predict(xgb.DMatrix(shuffled, feature_names=names), iteration_range=(0, rounds)), y_valid) - base
+    corr = {}
+    for j, name in enumerate(names):
+        column = x_train[:, j]
+        ok = ~np.isnan(column) & ~np.isnan(y_train)
+        if ok.sum() > 2 and np.std(column[ok]) > 0 and np.std(y_train[ok]) > 0:
+            corr[name] = abs(float(np.corrcoef(column[ok], y_train[ok])[0, 1]))
+        else:
+            corr[name] = 0.0
+
+    def by_share(scores):
+        positive = {k: v for k, v in scores.items() if v > 0 and math.isfinite(v)}
+        total = sum(positive.values())
+        return {k for k, v in positive.items() if v >= 0.01 * total}
+
+    votes = {name: 0 for name in names}
+    for name in by_share(gain):
+        votes[name] += 1
+    for name in by_share(perm):
+        votes[name] += 1
+    threshold = 2 / math.sqrt(max(len(y_train), 4))
+    for name, value in corr.items():
+        if value >= threshold:
+            votes[name] += 1
+    selected = [n for n in names if votes[n] >= 2]
+    if len(selected) < 5:
+        def normalised(scores, name):
+            top = max(scores.values(), default=0)
+            return scores.get(name, 0) / top if top > 0 else 0
+        ranked = sorted(names, key=lambda n: -(normalised(gain, n) + normalised(perm, n) + normalised(corr, n)))
+        for name in ranked:
+            if len(selected) >= 5:
+                break
+            if name not in selected:
+                selected.append(name)
+        selected = [n for n in names if n in selected]
+    return selected
+
+
+def train_series(job):
+    prefix, args = job
+    started = time.time()
+    meta, labels, features = load(prefix)
+    names = meta["features"]
+    dates = meta["dates"]
+    unique = list(dict.fromkeys(dates))
+    test_start = unique[len(unique) - args.test_days]
+    validation_start = unique[len(unique) - args.test_days - args.validation_days]
+    first_validation = next(i for i, d in enumerate(dates) if d >= validation_start)
+    first_test = next(i for i, d in enumerate(dates) if d >= test_start)
+    train, valid, test = slice(0, first_validation), slice(first_validation, first_test), slice(first_test, len(dates))
+
+    # 1. consensus feature selection with default parameters
+    dtrain = xgb.DMatrix(features[train], label=labels[train], feature_names=names)
+    dvalid = xgb.DMatrix(features[valid], label=labels[valid], feature_names=names)
+    probe, probe_rounds, _ = fit(DEFAULTS, dtrain, dvalid, args, args.seed)
+    selected = select_features(probe, names, features[train], labels[train], features[valid], labels[valid], probe_rounds)
+    columns = [names.index(n) for n in selected]
+    x = features[:, columns]
+
+    # 2. random search over expanding-window folds of everything before the test window
+    before = first_test
+    rows_per_day = max(1, before // max(1, len(set(dates[:before]))))
+    size = args.fold_days * rows_per_day
+    folds = []
+    for k in range(args.folds):
+        end = before - (args.folds - 1 - k) * size
+        start = end - size
+        if start > size and start >= 0:
+            folds.append((xgb.DMatrix(x[:start], label=labels[:start], feature_names=selected),
+                          xgb.DMatrix(x[start:end], label=labels[start:end], feature_names=selected)))
+    rng = random.Random(args.seed)
+    best = None
+    for trial in range(max(args.trials, 1)):
+        p = DEFAULTS if trial == 0 else sample(rng)
+        scores = [fit(p, a, b, args, args.seed + trial)[2] for a, b in folds]
+        mean = sum(scores) / len(scores) if scores else float("inf")
+        if best is None or mean < best[1]:
+            best = (p, mean)
+
+    # 3. final fit on the training window, rounds chosen on the validation window; 4. test RMSE
+    final, rounds, _ = fit(best[0], xgb.DMatrix(x[train], label=labels[train], feature_names=selected),
+                           xgb.DMatrix(x[valid], label=labels[valid], feature_names=selected), args, args.seed)
+    predicted = final.predict(xgb.DMatrix(x[test], feature_names=selected), iteration_range=(0, rounds))
+    return {"series": meta["series"], "rmse": rmse(predicted, labels[test]), "features": len(selected),
+            "rounds": rounds, "train_rows": first_validation, "test_rows": len(dates) - first_test,
+            "seconds": time.time() - started}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", required=True, help="folder of SERIES.json + SERIES.f32 written by gridcast-bench")
+    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--fold-days", type=int, default=28)
+    parser.add_argument("--test-days", type=int, default=56)
+    parser.add_argument("--validation-days", type=int, default=56)
+    parser.add_argument("--max-rounds", type=int, default=1000)
+    parser.add_argument("--patience", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    prefixes = sorted(p[:-5] for p in glob.glob(os.path.join(args.input, "*.json")))
+    if not prefixes:
+        raise SystemExit(f"no SERIES.json files in {args.input}; run gridcast-bench to export them")
+    started = time.time()
+    with multiprocessing.get_context("fork").Pool(min(args.workers, len(prefixes))) as pool:
+        results = pool.map(train_series, [(p, args) for p in prefixes], chunksize=1)
+    print(json.dumps({"xgboost": xgb.__version__, "seconds": time.time() - started, "series": results}))
+
+
+if __name__ == "__main__":
+    main()
