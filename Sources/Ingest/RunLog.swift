@@ -16,8 +16,11 @@ public enum RunKind: String, Sendable, CaseIterable {
 /// row's `backend_pid` is this connection's, so `bi.vw_run_history` shows a run whose process died
 /// (and whose connection closed) as `abandoned`.
 public final class RunLog {
-    /// The dedicated connection; use it for nothing else.
-    public let connection: Connection
+    /// The dedicated connection; use it for nothing else. Replaced by a new one when the server was
+    /// restarted under a run, so the run's end is still recorded.
+    public private(set) var connection: Connection
+    /// How long `succeed`/`fail` keep trying to reconnect to record the end of a run after the connection was lost.
+    public var reconnectSeconds: Double = 30
     /// Quoted `operational_schema.run_log`.
     public let table: String
     /// The id of the run started last, nil before `start`.
@@ -71,9 +74,32 @@ public final class RunLog {
         guard let runID else {
             throw WarehouseError.unexpectedResult(statementName: "run log: \(status)", reason: "the run was never started")
         }
-        try connection.execute("""
-            update \(table) set status = $2, rows = $3, error = $4, finished_at = clock_timestamp()
-            where run_id = $1::uuid
-            """, [runID.uuidString.lowercased(), status, rows, error], name: "run log: \(status)")
+        let update = {
+            try self.connection.execute("""
+                update \(self.table) set status = $2, rows = $3, error = $4, finished_at = clock_timestamp()
+                where run_id = $1::uuid
+                """, [runID.uuidString.lowercased(), status, rows, error], name: "run log: \(status)")
+        }
+        do {
+            try update()
+        } catch where !connection.isHealthy {
+            // The server went away under the run (restart, failover): reconnect and record the end anyway,
+            // so the row says failed with the reason instead of leaving it to look abandoned.
+            try reconnect()
+            try update()
+        }
+    }
+
+    private func reconnect() throws {
+        let deadline = Date().addingTimeInterval(reconnectSeconds)
+        while true {
+            do {
+                connection = try Connection.open(connection.target, logger: logger)
+                logger.notice("run log: reconnected to record the end of the run")
+                return
+            } catch WarehouseError.connectionFailed where Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
     }
 }

@@ -51,6 +51,9 @@ public enum WarehouseError: Error, Sendable, CustomStringConvertible {
             var text = "PostgreSQL error \(error.sqlstate) in \(error.statementName): \(error.message)"
             if let detail = error.detail { text += " Detail: \(detail)" }
             if let hint = error.hint { text += " Hint: \(hint)" }
+            if error.sqlstate.hasPrefix("57P") {
+                text += " The server shut down or restarted during the run; the run was rolled back and can be retried once it is back."
+            }
             return text
         case let .connectionLost(name, reason):
             return "Lost the database connection during \(name): \(reason). Check the server log; the run was rolled back and can be retried."
@@ -58,6 +61,15 @@ public enum WarehouseError: Error, Sendable, CustomStringConvertible {
             return "Unexpected result from \(name): \(reason)."
         case let .lockNotAvailable(lockName, reason):
             return "Another Gridcast run holds the lock \(lockName) (\(reason)). Wait for it to finish or check pg_locks for the holder."
+        }
+    }
+
+    /// True when the connection is gone: lost, refused, or ended by a server shutdown or restart (57P01-57P03).
+    public var isConnectionFailure: Bool {
+        switch self {
+        case .connectionFailed, .connectionLost: return true
+        case let .server(error): return error.sqlstate.hasPrefix("57P") || error.sqlstate.hasPrefix("08")
+        default: return false
         }
     }
 

@@ -38,6 +38,7 @@ enum CommandRunner {
     static func exitCode(for error: Error) -> Int32 {
         switch error {
         case let error as WarehouseError:
+            if error.isConnectionFailure { return 3 }
             switch error {
             case .connectionFailed, .connectionLost: return 3
             case .lockNotAvailable: return 5
