@@ -71,6 +71,6 @@ let package = Package(
         ]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Features"]),
         // Runs the built `gridcast` executable end to end against the test cluster.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Warehouse"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Warehouse", "LocalPostgres", "SampleData"]),
     ]
 )

@@ -36,6 +36,13 @@ public struct FeatureQuery: Sendable {
         return FeatureQuery(template: SQLTemplate(try String(contentsOfFile: path, encoding: .utf8), origin: path))
     }
 
+    /// Renders the template once for `layout`, so an unknown placeholder stops a run before any series
+    /// starts (a template error, exit 4) instead of failing every series one by one.
+    public func checked(for layout: SchemaLayout) throws -> FeatureQuery {
+        _ = try rendered(layout)
+        return self
+    }
+
     /// The template with schema names filled in, as a DBA would run it by hand.
     public func rendered(_ layout: SchemaLayout) throws -> String {
         try template.render(try layout.identifiers())

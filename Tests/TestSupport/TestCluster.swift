@@ -21,6 +21,15 @@ public enum TestCluster {
         return cluster
     }
 
+    /// A cluster of the calling test's own, for tests that stop or restart the server. Stopped and
+    /// deleted by a watchdog when the test process ends.
+    public static func privateCluster(_ label: String) throws -> LocalCluster {
+        let directory = URL(fileURLWithPath: "/tmp/gridcast-test-\(getpid())-\(label)-\(UUID().uuidString.prefix(8))")
+        let cluster = try LocalCluster.start(in: directory)
+        startWatchdog(for: cluster)
+        return cluster
+    }
+
     /// Creates an empty database and returns a target for it (as the cluster superuser).
     public static func freshDatabase(_ label: String = "t") throws -> ConnectionTarget {
         let cluster = try cluster()

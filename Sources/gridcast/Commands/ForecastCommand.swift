@@ -29,7 +29,7 @@ enum ForecastExecution {
             let layout = options.layout
             let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
             let targetDates = try dates(connection)
-            var run = ForecastRun(layout: layout, query: try FeatureQuery.dayAhead(sqlDirectory: forecast.sqlDirectory))
+            var run = ForecastRun(layout: layout, query: try FeatureQuery.dayAhead(sqlDirectory: forecast.sqlDirectory).checked(for: layout))
             run.model = forecast.modelVersion.map(ModelChoice.version) ?? model
             run.lockWaitSeconds = forecast.lockWait
             run.logger = logger

@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
             let layout = options.layout
             let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
             var run = TrainingRun(target: options.target, layout: layout, configuration: configuration,
-                                  query: try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory))
+                                  query: try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory).checked(for: layout))
             var results: [Result<SeriesTrainingResult, Error>] = []
             struct Arguments: Encodable { let series: [String]; let configuration: TrainingConfiguration }
             let failure = try RunLogging.record(options, kind: .train, arguments: Arguments(series: series.map(\.description), configuration: configuration),

@@ -1,0 +1,159 @@
+import Foundation
+import LocalPostgres
+import SampleData
+import Testing
+import TestSupport
+import Warehouse
+
+/// Faults injected into real gridcast processes against a real server: SIGKILL at random points and
+/// at a known point inside the merge, and a server restart in the middle of a load. Every check
+/// compares the warehouse before and after: the old state or the new state, never a mix, nothing lost.
+@Suite("Faults: killed processes and a restarted server", .serialized)
+struct FaultTests {
+    @Test("SIGKILL of the SQMD loader during COPY and merge leaves the old rows or the new ones, never a mix")
+    func killTheLoader() throws {
+        let warehouse = try CLIWarehouse("killload")
+        let began = Date()
+        try warehouse.mustRun(["load", "sqmd", warehouse.initialCSV])
+        let loadSeconds = Date().timeIntervalSince(began)
+        let old = try warehouse.sqmdFingerprint()
+        var random = SplitMix64(seed: 20_261_128)
+        var states: [String] = [], phases: [String] = [], killed = 0
+
+        // Kills at random moments of a load of the Final file over the Initial rows.
+        for _ in 0..<4 {
+            let process = try warehouse.start(["load", "sqmd", warehouse.finalCSV])
+            Thread.sleep(forTimeInterval: loadSeconds * Double.random(in: 0.05...0.7, using: &random))
+            phases.append(try warehouse.activeQueries())
+            process.kill()
+            if process.wait().signalled { killed += 1 }
+            try warehouse.waitUntilQuiet()
+            states.append(try warehouse.sqmdFingerprint())
+        }
+        // A kill at a known point: the merge waits for a lock this test holds on sqmd, so the COPY and the
+        // reject bookkeeping have run inside the loader's transaction when it dies.
+        do {
+            let blocker = try Connection.open(warehouse.target)
+            try blocker.execute("begin", name: "begin")
+            try blocker.execute("lock table gridcast_input_dev.sqmd in exclusive mode", name: "block writers")
+            let process = try warehouse.start(["load", "sqmd", warehouse.finalCSV])
+            let blocked = try warehouse.poll(seconds: 120) { try warehouse.someoneWaits(on: "gridcast_input_dev.sqmd") }
+            #expect(blocked, "the loader never reached the merge")
+            phases.append("merge: " + (try warehouse.activeQueries()))
+            process.kill()
+            if process.wait().signalled { killed += 1 }
+            try blocker.execute("rollback", name: "release")
+        }
+        try warehouse.waitUntilQuiet()
+        states.append(try warehouse.sqmdFingerprint())
+
+        try warehouse.mustRun(["load", "sqmd", warehouse.finalCSV])
+        let new = try warehouse.sqmdFingerprint()
+        #expect(new != old)
+        // A process that finished before its kill counts as a run that succeeded (its state is the new one).
+        #expect(killed >= 4, "most kills should land while the loader runs; phases: \(phases)")
+        for (state, phase) in zip(states, phases) {
+            #expect(state == old || state == new, "a kill during \(phase) left a mix: \(state), old \(old), new \(new)")
+        }
+        #expect(phases.contains { $0.lowercased().contains("copy") }, "no kill landed during COPY: \(phases)")
+        // The killed runs show as abandoned (their run-log connection died with them); the last one succeeded.
+        #expect(try warehouse.poll(seconds: 10) {
+            try warehouse.int("select count(*) as n from gridcast_bi_dev.vw_run_history where status = 'abandoned'") == killed
+        })
+        #expect(try warehouse.int("select count(*) as n from gridcast_bi_dev.vw_run_history where status = 'succeeded'") == 2 + 5 - killed)
+        // Nothing lost: every Final line of the file is in the table.
+        let finalLines = try String(contentsOfFile: warehouse.finalCSV, encoding: .utf8).split(separator: "\n").count - 1
+        #expect(try warehouse.int("select count(*) as n from gridcast_input_dev.sqmd where submission = 'Final'") == finalLines)
+    }
+
+    @Test("SIGKILL of a backfill at random points and inside the forecast merge: the forecasts all come from one succeeded run")
+    func killTheForecast() throws {
+        let warehouse = try CLIWarehouse("killforecast")
+        try warehouse.loadAll()
+        try warehouse.mustRun(["train", "--series", "RES-SOLAR"] + CLIWarehouse.trainArguments)
+        let backfill = ["backfill", "--series", "RES-SOLAR", "--from", "2024-10-15", "--to", "2024-12-15"]
+        let began = Date()
+        try warehouse.mustRun(backfill)
+        let seconds = Date().timeIntervalSince(began)
+        // 62 days, one of them the 25-hour fall-back day.
+        let expectedRows = 62 * 24 + 1
+        func state() throws -> (rows: Int, runs: Int, succeeded: Int, runID: String?) {
+            let rows = try warehouse.int("select count(*) as n from gridcast_operational_dev.dayahead_load_forecasts")
+            let runs = try warehouse.int("select count(distinct run_id) as n from gridcast_operational_dev.dayahead_load_forecasts")
+            let succeeded = try warehouse.int("""
+                select count(*) as n from gridcast_operational_dev.run_log
+                where status = 'succeeded' and run_id in (select run_id from gridcast_operational_dev.dayahead_load_forecasts)
+                """)
+            let runID = try warehouse.string("select min(run_id::text) from gridcast_operational_dev.dayahead_load_forecasts")
+            return (rows, runs, succeeded, runID)
+        }
+        let old = try state()
+        #expect(old.rows == expectedRows && old.runs == 1 && old.succeeded == 1)
+
+        var random = SplitMix64(seed: 11_28)
+        var phases: [String] = [], killed = 0
+        func check(_ phase: String) throws {
+            try warehouse.waitUntilQuiet()
+            let now = try state()
+            #expect(now.rows == expectedRows && now.runs == 1 && now.succeeded == 1, "after a kill during \(phase): \(now)")
+        }
+        for _ in 0..<4 {
+            let process = try warehouse.start(backfill)
+            Thread.sleep(forTimeInterval: seconds * Double.random(in: 0.05...0.7, using: &random))
+            let phase = try warehouse.activeQueries()
+            phases.append(phase)
+            process.kill()
+            if process.wait().signalled { killed += 1 }
+            try check(phase)
+        }
+        do {
+            // The writer has copied its rows into staging and waits to replace the old ones when it dies.
+            let blocker = try Connection.open(warehouse.target)
+            try blocker.execute("begin", name: "begin")
+            try blocker.execute("lock table gridcast_operational_dev.dayahead_load_forecasts in exclusive mode", name: "block writers")
+            let process = try warehouse.start(backfill)
+            #expect(try warehouse.poll(seconds: 120) { try warehouse.someoneWaits(on: "gridcast_operational_dev.dayahead_load_forecasts") })
+            phases.append("merge: " + (try warehouse.activeQueries()))
+            process.kill()
+            if process.wait().signalled { killed += 1 }
+            try blocker.execute("rollback", name: "release")
+        }
+        try check("merge")
+        #expect(killed >= 4, "phases: \(phases)")
+
+        try warehouse.mustRun(backfill)
+        let new = try state()
+        #expect(new.rows == expectedRows && new.runs == 1 && new.succeeded == 1 && new.runID != old.runID)
+    }
+
+    @Test("a server restart during a load: exit 3 with a clear message, a failed run-log row, nothing half-loaded; the next load succeeds")
+    func restartTheServer() throws {
+        let cluster = try TestCluster.privateCluster("restart")
+        let admin = try Connection.open(cluster.target)
+        try admin.execute("create database restart_test", name: "create database")
+        let warehouse = try CLIWarehouse("restart", target: ConnectionTarget(cluster.conninfo(database: "restart_test")))
+        let process = try warehouse.start(["load", "sqmd", warehouse.initialCSV, warehouse.finalCSV])
+        let copying = try warehouse.poll(seconds: 60) { try warehouse.activeQueries().lowercased().contains("copy") }
+        #expect(copying, "the load never reached its COPY")
+        cluster.stop(mode: "fast")
+        _ = try LocalCluster.start(in: cluster.directory)
+        let outcome = process.wait()
+        #expect(outcome.exitCode == 3, "stderr: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("restarted") || outcome.stderr.contains("Lost the database connection"), "\(outcome.stderr)")
+
+        let after = try Connection.open(warehouse.target)
+        let row = try after.execute("select status, error from gridcast_operational_dev.run_log where kind = 'load'", name: "run log").rows
+        #expect(row.count == 1)
+        #expect(row.first?.string("status") == "failed")
+        #expect(row.first?.string("error")?.isEmpty == false)
+        #expect(try after.execute("select count(*) as n from gridcast_input_dev.sqmd", name: "count").first?.int("n") == 0)
+
+        let retry = try GridcastProcess.run(["load", "sqmd", warehouse.initialCSV, warehouse.finalCSV], environment: warehouse.environment)
+        #expect(retry.exitCode == 0, "\(retry.stderr)")
+        let lines = try [warehouse.initialCSV, warehouse.finalCSV].map {
+            try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n").count - 1
+        }.reduce(0, +)
+        #expect(try after.execute("select count(*) as n from gridcast_input_dev.sqmd", name: "count").first?.int("n") == lines)
+        cluster.stop(mode: "immediate")
+    }
+}
