@@ -54,7 +54,7 @@ let package = Package(
         ]),
         // The benchmark: figures against references measured in the same run (bench/README.md).
         .executableTarget(name: "GridcastBench", dependencies: [
-            "Warehouse", "Migrations", "LocalPostgres", "Pipeline", "Features",
+            "Warehouse", "Migrations", "LocalPostgres", "Pipeline", "Features", "Boosting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

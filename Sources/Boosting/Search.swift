@@ -76,16 +76,22 @@ public struct RandomSearch {
         return parameters
     }
 
+    /// The parameters the search tries, in order: the defaults, then `trials - 1` draws from `seed`.
+    /// Public so a reference implementation (the bench's Python) can try exactly the same candidates.
+    public static func candidates(trials: Int, seed: UInt64) -> [BoostParameters] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<max(trials, 1)).map { $0 == 0 ? BoostParameters() : sample(&generator) }
+    }
+
     /// Runs the search; the first trial is always the defaults, so the search never does worse than them.
     public func run(matrix: FeatureMatrix, labels: [Float], folds: TimeSeriesFolds, maxRounds: Int = 1000) throws -> Outcome {
-        var generator = SeededGenerator(seed: seed)
         var results: [Trial] = []
         let foldMatrices = try folds.folds.map { fold in
             (train: try DMatrix(matrix.rows(fold.train), labels: Array(labels[fold.train]), threads: threads),
              validation: try DMatrix(matrix.rows(fold.validation), labels: Array(labels[fold.validation]), threads: threads))
         }
-        for trial in 0..<max(trials, 1) {
-            var parameters = trial == 0 ? BoostParameters() : Self.sample(&generator)
+        for (trial, candidate) in Self.candidates(trials: trials, seed: seed).enumerated() {
+            var parameters = candidate
             parameters.maxRounds = maxRounds
             var rmses: [Double] = [], rounds: [Int] = []
             for fold in foldMatrices {

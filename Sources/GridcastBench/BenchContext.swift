@@ -124,7 +124,7 @@ struct BenchSize: Sendable {
                                                    "--history-days", "365"], workers: 2)
         case "tiny":
             return BenchSize(name: name, sampleDays: 400, trials: trials ?? 2, folds: 1, testDays: 14, validationDays: 14,
-                             historyDays: 330, copyRows: 5_000, repeats: 1, scaleCounts: [4, 8], scaleDays: 240,
+                             historyDays: 330, copyRows: 5_000, repeats: 1, scaleCounts: [2, 4], scaleDays: 240,
                              scaleTrainArguments: ["--trials", "1", "--folds", "1", "--test-days", "14", "--validation-days", "14",
                                                    "--history-days", "200"], workers: 2)
         default:

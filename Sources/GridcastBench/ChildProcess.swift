@@ -1,9 +1,12 @@
 import Foundation
 
-/// A child process the bench measures: wall time and peak resident memory (from wait4's rusage),
-/// with stdout and stderr kept in files under the bench's work folder.
-/// posix_spawn and wait4 directly: Foundation's Process can starve on a busy two-core machine, and
-/// only wait4 gives the child's own peak RSS.
+/// A child process the bench measures: wall time and peak resident memory, with stdout and stderr
+/// kept in files under the bench's work folder. posix_spawn directly: Foundation's Process can starve
+/// on a busy two-core machine.
+///
+/// Peak RSS is sampled from /proc (VmHWM of the process and its children) rather than taken from
+/// wait4's rusage: Linux carries the parent's high-water mark into a posix_spawn'ed child across exec,
+/// so rusage would report the bench's own memory for every child.
 struct ChildProcess {
     let arguments: [String]
     let environment: [String: String]
@@ -11,6 +14,7 @@ struct ChildProcess {
     let stderrPath: String
     private(set) var pid: pid_t = 0
     private(set) var started = Date()
+    private var sampler: PeakMemorySampler?
 
     struct Outcome {
         let status: Int32
@@ -44,15 +48,15 @@ struct ChildProcess {
         guard spawned == 0 else {
             throw BenchError.command(arguments.joined(separator: " "), "could not start: \(String(cString: strerror(spawned)))")
         }
+        sampler = PeakMemorySampler(pid: pid)
     }
 
     func wait() -> Outcome {
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let seconds = Date().timeIntervalSince(started)
         let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: code, seconds: seconds, peakRSSMiB: Double(usage.ru_maxrss) / 1024,  // Linux reports KiB
+        return Outcome(status: code, seconds: seconds, peakRSSMiB: sampler?.stop() ?? 0,
                        stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
                        stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
     }
@@ -97,5 +101,47 @@ enum BenchError: Error, CustomStringConvertible {
         case let .command(command, detail): return "`\(command)` failed: \(detail)"
         case let .setup(detail): return detail
         }
+    }
+}
+
+/// Polls VmHWM (the kernel's own high-water mark of resident memory) of a process and its children
+/// every 20 ms; the largest value seen is the peak of the largest process. Only a peak reached in a
+/// process's last 20 ms could be missed.
+final class PeakMemorySampler: @unchecked Sendable {
+    private let pid: pid_t
+    private let lock = NSLock()
+    private var peakKiB = 0
+    private var running = true
+
+    init(pid: pid_t) {
+        self.pid = pid
+        let thread = Thread { [self] in
+            while lock.withLock({ running }) {
+                sample()
+                usleep(20_000)
+            }
+        }
+        thread.start()
+    }
+
+    /// Stops sampling and returns the peak in MiB.
+    func stop() -> Double {
+        lock.withLock {
+            running = false
+            return Double(peakKiB) / 1024
+        }
+    }
+
+    private func sample() {
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8))?
+            .split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? []
+        let largest = ([pid] + children).map(Self.highWaterKiB).max() ?? 0
+        lock.withLock { peakKiB = max(peakKiB, largest) }
+    }
+
+    static func highWaterKiB(_ pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Migrations
+import Pipeline
 import Warehouse
 
 /// Scale: synthetic series (bench/sql/scale_series.sql) in the qa environment of the same database,
@@ -8,6 +9,30 @@ import Warehouse
 /// the cost per series at the largest count against the smallest shows whether cost grows linearly.
 struct ScaleStage {
     let context: BenchContext
+
+    /// One series' training matrix in the big qa warehouse, with and without index scans: where the
+    /// SQMD index earns its keep (the dev sample has only 6 series, so a scan there reads little extra).
+    private func indexFigure(_ report: BenchReport, layout: SchemaLayout, first: String, last: String) throws {
+        let series = SeriesID(loadProfile: "SYN0001", loadSegment: "NONSOLAR")
+        let query = try FeatureQuery.dayAhead()
+        let settings = TrainingConfiguration().features
+        var seconds: [Double] = []
+        for indexScans in [true, false] {
+            let connection = try context.connect()
+            if !indexScans {
+                for setting in ["enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"] {
+                    try connection.execute("select set_config($1, 'off', false)", [setting], name: "turn off \(setting)")
+                }
+            }
+            let started = Date()
+            _ = try query.fetch(on: connection, layout: layout, series: series, start: first, end: last, settings: settings, requireTarget: true)
+            seconds.append(Date().timeIntervalSince(started))
+        }
+        let rows = try context.connect().execute("select count(*) as n from \(SQLIdentifier.quoteValidated(layout.inputSchema)).sqmd",
+                                                 name: "count scale sqmd").first?.int("n") ?? 0
+        report.add(.duration("features", "one series' matrix among \(rows) SQMD rows (scale warehouse)", seconds[0],
+                             against: "index scans off", seconds[1]))
+    }
 
     private struct Measured {
         let count: Int
@@ -68,6 +93,7 @@ struct ScaleStage {
             report.add(.measured("scale", "\(count) series: forecast wall (\(size.workers) workers)", forecast.seconds, "s"))
             report.add(.measured("scale", "\(count) series: largest worker peak RSS", rss, "MiB"))
         }
+        try indexFigure(report, layout: layout, first: first, last: last)
         guard let small = measured.first, let large = measured.last, large.count > small.count else { return }
         // Cost per series at the large count against the small one: 1.0 is linear, above 1 better than linear.
         report.add(.duration("scale", "train s per series at \(large.count)", large.trainSeconds / Double(large.count),

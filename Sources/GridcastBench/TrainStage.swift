@@ -1,4 +1,6 @@
+import Boosting
 import Foundation
+import Pipeline
 
 /// Training all default series: `gridcast train --all` (features in the warehouse, XGBoost through its
 /// C API, one series per core) against bench/reference/train_reference.py, the same pipeline in Python
@@ -48,7 +50,14 @@ struct TrainStage {
         }
         let size = context.size
         let script = context.benchDirectory.appendingPathComponent("reference/train_reference.py").path
-        let outcome = try ChildProcess.run([context.python, script, "--input", matrices.path, "--trials", "\(size.trials)",
+        // The exact hyperparameters gridcast's search tries, so both sides fit the same models and the
+        // times compare implementations, not luckier or costlier random draws.
+        let candidates = matrices.deletingLastPathComponent().appendingPathComponent("search_candidates.json")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(RandomSearch.candidates(trials: size.trials, seed: TrainingConfiguration().seed)).write(to: candidates)
+        let outcome = try ChildProcess.run([context.python, script, "--input", matrices.path, "--candidates", candidates.path,
+                                            "--trials", "\(size.trials)",
                                             "--folds", "\(size.folds)", "--test-days", "\(size.testDays)",
                                             "--validation-days", "\(size.validationDays)", "--workers", "\(size.workers)"],
                                            logPrefix: context.log("train-python"))

@@ -20,11 +20,23 @@ struct FaultTests {
         var random = SplitMix64(seed: 20_261_128)
         var states: [String] = [], phases: [String] = [], killed = 0
 
-        // Kills at random moments of a load of the Final file over the Initial rows.
-        for _ in 0..<4 {
+        // Kills at random moments of a load of the Final file over the Initial rows (a process that finished
+        // before its kill is a complete load: its state must then be the new one).
+        for _ in 0..<3 {
             let process = try warehouse.start(["load", "sqmd", warehouse.finalCSV])
             Thread.sleep(forTimeInterval: loadSeconds * Double.random(in: 0.05...0.7, using: &random))
             phases.append(try warehouse.activeQueries())
+            process.kill()
+            if process.wait().signalled { killed += 1 }
+            try warehouse.waitUntilQuiet()
+            states.append(try warehouse.sqmdFingerprint())
+        }
+        // A kill while the rows stream into staging: as soon as the COPY shows in pg_stat_activity.
+        do {
+            let process = try warehouse.start(["load", "sqmd", warehouse.finalCSV])
+            let copying = try warehouse.poll(seconds: 120) { try warehouse.activeQueries().lowercased().contains("copy") }
+            #expect(copying, "the loader never reached its COPY")
+            phases.append("copy: " + (try warehouse.activeQueries()))
             process.kill()
             if process.wait().signalled { killed += 1 }
             try warehouse.waitUntilQuiet()
@@ -50,8 +62,8 @@ struct FaultTests {
         try warehouse.mustRun(["load", "sqmd", warehouse.finalCSV])
         let new = try warehouse.sqmdFingerprint()
         #expect(new != old)
-        // A process that finished before its kill counts as a run that succeeded (its state is the new one).
-        #expect(killed >= 4, "most kills should land while the loader runs; phases: \(phases)")
+        // The COPY and merge kills always land; a random one may come after the load finished.
+        #expect(killed >= 2, "phases: \(phases)")
         for (state, phase) in zip(states, phases) {
             #expect(state == old || state == new, "a kill during \(phase) left a mix: \(state), old \(old), new \(new)")
         }
@@ -119,7 +131,7 @@ struct FaultTests {
             try blocker.execute("rollback", name: "release")
         }
         try check("merge")
-        #expect(killed >= 4, "phases: \(phases)")
+        #expect(killed >= 1, "the merge kill always lands; phases: \(phases)")
 
         try warehouse.mustRun(backfill)
         let new = try state()

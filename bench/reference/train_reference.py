@@ -5,18 +5,23 @@ The same pipeline as gridcast's SeriesTrainer, written the way a data scientist 
 xgboost from PyPI with tree_method=hist, on the feature matrices gridcast-bench exported from the
 warehouse (so both sides learn from identical numbers), with the same split (last TEST_DAYS dates
 test, VALIDATION_DAYS before them validation), the same consensus feature selection (gain,
-permutation, correlation; 2 of 3 votes, at least 5 features), the same random-search ranges, number
-of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
+permutation, correlation; 2 of 3 votes, at least 5 features), the same search candidates (gridcast's
+own, from --candidates), number of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
 per core, one xgboost thread each). Prints one JSON document on stdout.
 
     python3 bench/reference/train_reference.py --input DIR --trials 50 --folds 3 --workers 2
 """
+import os
+
+# One thread per worker process, set before numpy and xgboost load their thread pools.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
 import glob
 import json
 import math
 import multiprocessing
-import os
 import random
 import time
 
@@ -147,7 +152,10 @@ def train_series(job):
     rng = random.Random(args.seed)
     best = None
     for trial in range(max(args.trials, 1)):
-        p = DEFAULTS if trial == 0 else sample(rng)
+        if args.candidates:
+            p = args.candidates[trial]
+        else:
+            p = DEFAULTS if trial == 0 else sample(rng)
         scores = [fit(p, a, b, args, args.seed + trial)[2] for a, b in folds]
         mean = sum(scores) / len(scores) if scores else float("inf")
         if best is None or mean < best[1]:
@@ -174,12 +182,20 @@ def main():
     parser.add_argument("--patience", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--candidates", help="JSON list of the search's parameter sets (gridcast-bench writes gridcast's own); "
+                                             "without it, trials are drawn here from the same ranges")
     args = parser.parse_args()
+    if args.candidates:
+        with open(args.candidates) as handle:
+            args.candidates = json.load(handle)
+        if len(args.candidates) < args.trials:
+            raise SystemExit(f"{len(args.candidates)} candidates in the file, {args.trials} trials asked for")
     prefixes = sorted(p[:-5] for p in glob.glob(os.path.join(args.input, "*.json")))
     if not prefixes:
         raise SystemExit(f"no SERIES.json files in {args.input}; run gridcast-bench to export them")
     started = time.time()
-    with multiprocessing.get_context("fork").Pool(min(args.workers, len(prefixes))) as pool:
+    # spawn, not fork: a forked worker can inherit a lock held by one of the parent's library threads and hang.
+    with multiprocessing.get_context("spawn").Pool(min(args.workers, len(prefixes))) as pool:
         results = pool.map(train_series, [(p, args) for p in prefixes], chunksize=1)
     print(json.dumps({"xgboost": xgb.__version__, "seconds": time.time() - started, "series": results}))
 

@@ -2,7 +2,9 @@
 -- Creates N series SYN0001-NONSOLAR, SYN0002-SOLAR, ... (one load profile and one rate group each)
 -- with one Final SQMD row per hour from start_date to end_date, shaped by the observed weather of
 -- the 'san_diego' location: a daily cycle, a weekend dip, a temperature response and, for the solar
--- series, generation that follows clear-sky hours and cloud cover. Deterministic (no random()).
+-- series, generation that follows clear-sky hours and cloud cover, plus +-5% meter noise so that
+-- early stopping behaves as on real data (noise-free curves would train every fit to max rounds).
+-- Deterministic: the noise is a hash of series and hour, not random().
 --
 -- Settings (psql: select set_config('gridcast.scale_series', '100', false), ...):
 --   gridcast.scale_series  number of series to create
@@ -46,7 +48,8 @@ select w.local_time::date,
        s.base * (1 + 0.35 * cos(2 * pi() * (extract(hour from w.local_time) - 18) / 24))
               * (case when extract(isodow from w.local_time) >= 6 then 0.9 else 1 end)
               * (1 + 0.03 * greatest(w.temperature - 21, 0) + 0.015 * greatest(14 - w.temperature, 0))
-              * (1 + 0.02 * sin(s.i + extract(doy from w.local_time))),
+              * (1 + 0.02 * sin(s.i + extract(doy from w.local_time)))
+              * (1 + 0.05 * ((abs(hashtext(s.i::text || ':' || w.hour_start_utc::text)) % 2001) - 1000) / 1000.0),
        case when s.i % 2 = 0
             then s.base * 0.6 * greatest(sin(pi() * (extract(hour from w.local_time) - 6) / 13), 0) * (1 - 0.007 * w.cloud)
             else 0 end,

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import TestSupport
+import Warehouse
+
+/// The benchmark is not a test of speed; CI only checks that every stage still runs at the tiny size
+/// and reports finite figures, and that it refuses a database that already holds gridcast schemas.
+@Suite("gridcast-bench, tiny size")
+struct BenchCLITests {
+    @Test("every stage runs against a fresh database and writes a figure for each")
+    func tinyBenchRuns() throws {
+        let target = try TestCluster.freshDatabase("bench")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-bench-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let outcome = try GridcastProcess.run(["--size", "tiny", "--work-dir", work.path],
+                                              environment: ["GRIDCAST_DATABASE_URL": target.conninfo], program: "gridcast-bench")
+        try #require(outcome.exitCode == 0, "\(outcome.stderr.suffix(3000))")
+        let data = try Data(contentsOf: work.appendingPathComponent("results.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let figures = try #require(document["figures"] as? [[String: Any]])
+        let stages = Set(figures.compactMap { $0["stage"] as? String })
+        #expect(stages.isSuperset(of: ["setup", "copy", "features", "train", "forecast", "scale"]), "\(stages)")
+        for figure in figures {
+            let value = (figure["value"] as? NSNumber)?.doubleValue ?? -1
+            #expect(value > 0 && value.isFinite, "\(figure)")
+        }
+        #expect(outcome.stdout.contains("| stage | figure | gridcast | reference | ratio | goal |"))
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("explain_features.txt").path))
+    }
+
+    @Test("a database that already holds gridcast schemas is refused, untouched")
+    func refusesAWarehouse() throws {
+        let target = try TestCluster.freshDatabase("benchrefuse")
+        let migrated = try GridcastProcess.run(["migrate", "--env", "dev"], environment: ["GRIDCAST_DATABASE_URL": target.conninfo])
+        try #require(migrated.exitCode == 0)
+        let outcome = try GridcastProcess.run(["--size", "tiny", "--stages", "copy", "--work-dir", "/tmp/gridcast-bench-refused"],
+                                              environment: ["GRIDCAST_DATABASE_URL": target.conninfo], program: "gridcast-bench")
+        #expect(outcome.exitCode == 1)
+        #expect(outcome.stderr.contains("already has gridcast schemas"), "\(outcome.stderr)")
+    }
+}
