@@ -41,36 +41,44 @@ struct CopyStage {
         let bareScript = context.workDirectory.appendingPathComponent("copy_bare.sql")
         try "\\copy \(table) (\(columns)) from '\(file.path)'\n".write(to: bareScript, atomically: true, encoding: .utf8)
 
-        var writer: [Double] = [], psqlMerge: [Double] = [], bare: [Double] = [], psqlBare: [Double] = []
-        for attempt in 1...size.repeats {
-            try empty(table, admin)
-            writer.append(try seconds {
+        // Four ways, each timed from an empty table after a CHECKPOINT (so no run pays for another's WAL),
+        // with autovacuum off for the table (so no ANALYZE of the previous run's rows lands in the next),
+        // in alternating order from repeat to repeat.
+        try admin.execute("alter table \(table) set (autovacuum_enabled = off)", name: "autovacuum off")
+        defer { _ = try? admin.execute("alter table \(table) reset (autovacuum_enabled)", name: "autovacuum back") }
+        let ways: [(name: String, run: (Int) throws -> Double)] = [
+            ("writer", { _ in try Self.seconds {
                 let connection = try context.connect()
                 let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection)
                 guard written == rows.count else { throw BenchError.setup("the writer wrote \(written) of \(rows.count) rows") }
-            })
-            try check(table, admin, rows.count)
-            try empty(table, admin)
-            psqlMerge.append(try context.psql(file: mergeScript.path, log: "copy-psql-merge-\(attempt)").seconds)
-            try check(table, admin, rows.count)
-            try empty(table, admin)
-            bare.append(try seconds {
+            } }),
+            ("psql-merge", { attempt in try context.psql(file: mergeScript.path, log: "copy-psql-merge-\(attempt)").seconds }),
+            ("copyIn", { _ in try Self.seconds {
                 let connection = try context.connect()
                 try connection.copyIn("copy \(table) (\(columns)) from stdin", name: "bench bare copy") { copy in
                     for row in rows { try copy.writeRow(Self.fields(row, runID: runID)) }
                 }
-            })
-            try check(table, admin, rows.count)
-            try empty(table, admin)
-            psqlBare.append(try context.psql(file: bareScript.path, log: "copy-psql-bare-\(attempt)").seconds)
-            try check(table, admin, rows.count)
+            } }),
+            ("psql-bare", { attempt in try context.psql(file: bareScript.path, log: "copy-psql-bare-\(attempt)").seconds }),
+        ]
+        var times: [String: [Double]] = [:]
+        for attempt in 1...size.repeats {
+            for way in attempt.isMultiple(of: 2) ? ways.reversed() : ways {
+                try empty(table, admin)
+                _ = try? admin.execute("checkpoint", name: "checkpoint")
+                times[way.name, default: []].append(try way.run(attempt))
+                try check(table, admin, rows.count)
+            }
         }
         try empty(table, admin)
         let count = Double(rows.count)
-        report.add(.throughput("copy", "ForecastWriter (stage + replace + insert)", count / median(writer), "rows/s",
-                               against: "psql, same transaction with \\copy", count / median(psqlMerge), goal: 0.8))
-        report.add(.throughput("copy", "Connection.copyIn straight into the table", count / median(bare), "rows/s",
-                               against: "psql \\copy straight into the table", count / median(psqlBare), goal: 0.8))
+        func rate(_ name: String) -> Double { count / median(times[name] ?? []) }
+        report.add(.throughput("copy", "ForecastWriter (stage + replace + insert)", rate("writer"), "rows/s",
+                               against: "psql, same transaction with \\copy", rate("psql-merge"), goal: 0.8))
+        report.add(.throughput("copy", "Connection.copyIn straight into the table", rate("copyIn"), "rows/s",
+                               against: "psql \\copy straight into the table", rate("psql-bare"), goal: 0.8))
+        report.add(.throughput("copy", "ForecastWriter, all it does", rate("writer"), "rows/s",
+                               against: "psql \\copy straight into the table (no replace)", rate("psql-bare")))
     }
 
     private func empty(_ table: String, _ connection: Connection) throws {
@@ -82,7 +90,7 @@ struct CopyStage {
         guard count == expected else { throw BenchError.setup("expected \(expected) forecast rows after a copy, found \(count)") }
     }
 
-    private func seconds(_ body: () throws -> Void) throws -> Double {
+    private static func seconds(_ body: () throws -> Void) throws -> Double {
         let started = Date()
         try body()
         return Date().timeIntervalSince(started)
