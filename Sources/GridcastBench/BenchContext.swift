@@ -27,6 +27,16 @@ struct BenchContext {
 
     func connect() throws -> Connection { try Connection.open(target, logger: logger) }
 
+    /// A connection whose planner may not use index scans (session settings every transaction on it
+    /// inherits), to measure what the indexes buy.
+    func connectWithoutIndexScans() throws -> Connection {
+        let connection = try connect()
+        for setting in ["enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"] {
+            try connection.execute("select set_config($1, 'off', false)", [setting], name: "turn off \(setting)")
+        }
+        return connection
+    }
+
     func log(_ name: String) -> String { workDirectory.appendingPathComponent("logs/\(name)").path }
 
     /// Runs `gridcast ARGS` to completion, measured.

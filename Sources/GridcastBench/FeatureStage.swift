@@ -35,11 +35,7 @@ struct FeatureStage {
         }
         for (id, data) in zip(series, matrices) { try export(data, series: id, to: exports) }
         let rows = matrices.map(\.keys.count).reduce(0, +)
-        // Session settings: the fetch transactions inherit them; the planner then has to scan whole tables.
-        let unindexed = try context.connect()
-        for setting in ["enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"] {
-            try unindexed.execute("select set_config($1, 'off', false)", [setting], name: "turn off \(setting)")
-        }
+        let unindexed = try context.connectWithoutIndexScans()
         let started = Date()
         for (id, window) in zip(series, windows) {
             _ = try query.fetch(on: unindexed, layout: layout, series: id, start: window.start, end: window.end,

@@ -18,12 +18,7 @@ struct ScaleStage {
         let settings = TrainingConfiguration().features
         var seconds: [Double] = []
         for indexScans in [true, false] {
-            let connection = try context.connect()
-            if !indexScans {
-                for setting in ["enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"] {
-                    try connection.execute("select set_config($1, 'off', false)", [setting], name: "turn off \(setting)")
-                }
-            }
+            let connection = try indexScans ? context.connect() : context.connectWithoutIndexScans()
             let started = Date()
             _ = try query.fetch(on: connection, layout: layout, series: series, start: first, end: last, settings: settings, requireTarget: true)
             seconds.append(Date().timeIntervalSince(started))

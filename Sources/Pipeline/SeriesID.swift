@@ -49,7 +49,7 @@ public struct SeriesSelection: Sendable {
             guard let profile = row.string("load_profile"), let segment = row.string("load_segment") else { return nil }
             return SeriesID(loadProfile: profile, loadSegment: segment)
         }
-        if all { return try sharded(catalog) }
+        if all { return sharded(catalog) }
         let unknown = series.filter { name in !catalog.contains { $0.description == name } }
         guard unknown.isEmpty else { throw SelectionError.unknownSeries(unknown, known: catalog.map(\.description)) }
         let chosen = catalog.filter { id in
@@ -58,10 +58,10 @@ public struct SeriesSelection: Sendable {
                     && !(profiles.isEmpty && segments.isEmpty))
         }
         guard !chosen.isEmpty else { throw SelectionError.nothingSelected(known: catalog.map(\.description)) }
-        return try sharded(chosen)
+        return sharded(chosen)
     }
 
-    private func sharded(_ chosen: [SeriesID]) throws -> [SeriesID] {
+    private func sharded(_ chosen: [SeriesID]) -> [SeriesID] {
         guard let shard else { return chosen }
         return chosen.filter(shard.contains)
     }

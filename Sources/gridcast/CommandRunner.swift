@@ -38,9 +38,9 @@ enum CommandRunner {
     static func exitCode(for error: Error) -> Int32 {
         switch error {
         case let error as WarehouseError:
-            if error.isConnectionFailure { return 3 }
             switch error {
             case .connectionFailed, .connectionLost: return 3
+            case .server where error.isConnectionFailure: return 3  // the server shut down or restarted under the run
             case .lockNotAvailable: return 5
             case .server, .unexpectedResult: return 7
             }
