@@ -69,7 +69,7 @@ struct ScaleStage {
             context.step("scale: \(count) series generated in \(String(format: "%.0f", Date().timeIntervalSince(generated))) s; training")
             let shards = (1...size.workers).map { "\($0)/\(size.workers)" }
             let train = try ChildProcess.runConcurrently(
-                shards.map { [context.gridcast, "train", "--env", "qa", "--all", "--shard", $0, "--parallel", "1"] + size.scaleTrainArguments },
+                shards.map { [context.gridcast, "train", "--env", "qa", "--all", "--shard", $0] + size.scaleTrainArguments },
                 environment: context.childEnvironment, logPrefix: context.log("scale-train-\(count)"))
             context.step("scale: \(count) series trained in \(String(format: "%.0f", train.seconds)) s; forecasting")
             let forecast = try ChildProcess.runConcurrently(

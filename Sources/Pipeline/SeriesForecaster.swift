@@ -116,7 +116,11 @@ public struct SeriesForecaster: Sendable {
         }
         let matrix = data.matrix.columns(model.features)
         guard matrix.rowCount > 0 else { return [] }
-        let predictions = try Booster(modelJSON: json).predict(DMatrix(matrix))
+        // One thread: a day is 24 rows, and shard workers forecasting side by side must not fight over
+        // cores with OpenMP threads that spin (see CoreBudget).
+        let booster = try Booster(modelJSON: json)
+        try booster.setParameter("nthread", "1")
+        let predictions = try booster.predict(DMatrix(matrix, threads: 1))
         var rows: [ForecastRow] = []
         for (index, key) in data.keys.enumerated() {
             let prediction = Double(predictions[index])

@@ -98,10 +98,16 @@ public enum SelectionError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unknownSeries(names, known):
-            return "Unknown series \(names.joined(separator: ", ")); the active series are \(known.joined(separator: ", ")). "
+            return "Unknown series \(names.joined(separator: ", ")); the active series are \(Self.listing(known)). "
                 + "Add one with INSERT INTO the series_catalog table."
         case let .nothingSelected(known):
-            return "No series selected; use --series (one of \(known.joined(separator: ", "))), --profile, --segment or --all."
+            return "No series selected; use --series (one of \(Self.listing(known))), --profile, --segment or --all."
         }
+    }
+
+    /// The first few names and a count: a catalog of a thousand series would bury the message.
+    static func listing(_ names: [String], limit: Int = 12) -> String {
+        guard names.count > limit else { return names.joined(separator: ", ") }
+        return names.prefix(limit).joined(separator: ", ") + " and \(names.count - limit) more (all in the series_catalog table)"
     }
 }

@@ -24,8 +24,12 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var minimumSkill = 0.0
     public var maximumMAPE: Double? = nil
     public var seed: UInt64 = 42
-    /// Series trained at once; XGBoost threads per series are cores / this.
+    /// Series trained at once; 0 = automatic (see `CoreBudget`).
     public var parallelSeries = 0
+    /// XGBoost threads per series; 0 = automatic (see `CoreBudget`).
+    public var threadsPerSeries = 0
+    /// Training processes sharing this machine's cores (the N of `--shard i/N`).
+    public var processesSharingCores = 1
 
     public init() {}
 
@@ -37,6 +41,9 @@ public struct TrainingConfiguration: Sendable, Codable {
         }
         guard historyDays > testDays + validationDays + folds * foldDays else {
             throw .invalidSetting("history of \(historyDays) days is too short for \(testDays) test + \(validationDays) validation + \(folds)x\(foldDays) fold days")
+        }
+        guard parallelSeries >= 0, threadsPerSeries >= 0, processesSharingCores >= 1 else {
+            throw .invalidSetting("parallel series and threads must be 0 (automatic) or more")
         }
         guard intervalCoverage > 0, intervalCoverage < 1 else { throw .invalidSetting("interval coverage must be between 0 and 1") }
     }

@@ -3,7 +3,7 @@ import Logging
 import Migrations
 import Warehouse
 
-/// Trains several series in parallel, each on its own connection, up to the core count.
+/// Trains several series in parallel, each on its own connection, within the `CoreBudget`.
 public struct TrainingRun: Sendable {
     public let target: ConnectionTarget
     public let layout: SchemaLayout
@@ -23,10 +23,13 @@ public struct TrainingRun: Sendable {
     public func train(_ series: [SeriesID], logger: Logger = Logger(label: "gridcast.train"),
                       progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> [Result<SeriesTrainingResult, Error>] {
         try configuration.validate()
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let workers = configuration.parallelSeries > 0 ? configuration.parallelSeries : min(cores, series.count)
+        let budget = CoreBudget.plan(cores: ProcessInfo.processInfo.activeProcessorCount, series: series.count,
+                                     parallelSeries: configuration.parallelSeries, threadsPerSeries: configuration.threadsPerSeries,
+                                     processes: configuration.processesSharingCores)
+        logger.debug("cores planned", metadata: ["budget": "\(budget)"])
+        let workers = budget.seriesAtOnce
         var trainer = SeriesTrainer(configuration: configuration, query: query, layout: layout)
-        trainer.threads = max(1, cores / max(1, min(workers, series.count)))
+        trainer.threads = budget.threadsPerSeries
         trainer.logger = logger
         trainer.runID = runID
         let seriesTrainer = trainer

@@ -23,7 +23,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Nominal coverage of the prediction intervals.") var coverage: Double = 0.8
     @Option(help: "Approve only when skill (1 - RMSE/baseline RMSE) is at least this.") var minimumSkill: Double = 0
     @Option(help: "Approve only when test MAPE (percent) is at most this.") var maximumMape: Double?
-    @Option(help: "Series trained at once (default: one per core).") var parallel: Int = 0
+    @Option(help: "Series trained at once (default: one per core; with --shard i/N, one per N cores).") var parallel: Int = 0
+    @Option(help: "XGBoost threads per series (default: cores / series at once; --shard i/N assumes its N processes share this machine).")
+    var threads: Int = 0
     @Option(help: "Random seed of the search.") var seed: UInt64 = 42
     @Option(name: .customLong("sql-dir"), help: "Folder holding features/dayahead_features.sql (default: the nearest sql/).") var sqlDirectory: String?
 
@@ -48,6 +50,8 @@ struct TrainCommand: ParsableCommand {
         configuration.minimumSkill = minimumSkill
         configuration.maximumMAPE = maximumMape
         configuration.parallelSeries = parallel
+        configuration.threadsPerSeries = threads
+        configuration.processesSharingCores = seriesOptions.selection.shard?.count ?? 1
         configuration.seed = seed
         return configuration
     }
