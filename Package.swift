@@ -48,7 +48,7 @@ let package = Package(
         ]),
         // The CLI: parsing and printing only.
         .executableTarget(name: "gridcast", dependencies: [
-            "Warehouse", "Migrations", "Features", "LocalPostgres", "Ingest", "SampleData", "Pipeline",
+            "Warehouse", "Migrations", "Features", "LocalPostgres", "Ingest", "SampleData", "Pipeline", "Boosting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

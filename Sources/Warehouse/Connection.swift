@@ -18,6 +18,12 @@ public final class Connection {
 
     deinit { PQfinish(handle) }
 
+    /// The libpq loaded at run time, e.g. "15.13" (PQlibVersion's 150013; before 10 it was 90624 = 9.6.24).
+    public static var libpqVersion: String {
+        let number = Int(PQlibVersion())
+        return number >= 100_000 ? "\(number / 10_000).\(number % 10_000)" : "\(number / 10_000).\(number / 100 % 100).\(number % 100)"
+    }
+
     /// Opens a connection the way psql would for the same conninfo / URL / environment.
     /// Server notices are quieted (`client_min_messages = warning`) so `IF NOT EXISTS` chatter stays out of logs.
     public static func open(_ target: ConnectionTarget = .environment,

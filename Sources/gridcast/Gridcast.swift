@@ -1,9 +1,15 @@
 import ArgumentParser
+import Boosting
+import Warehouse
 
 /// `gridcast`: day-ahead load forecasting inside PostgreSQL.
 @main
 struct Gridcast: ParsableCommand {
     static let version = "0.1.0"
+
+    /// What `--version` prints: gridcast's version and the libraries actually loaded at run time, since
+    /// XGBoost's version and build decide both the models and the training speed (bench/README.md).
+    static var versionReport: String { "\(version) (XGBoost \(xgboostVersion), libpq \(Connection.libpqVersion))" }
 
     static let configuration = CommandConfiguration(
         commandName: "gridcast",
@@ -16,7 +22,7 @@ struct Gridcast: ParsableCommand {
             missing prerequisites (no data, no approved model), 7 SQL error, 8 some series failed (the others
             were written), 64 bad arguments.
             """,
-        version: version,
+        version: versionReport,
         subcommands: [MigrateCommand.self, SampleCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,
                       StatusCommand.self, QuickstartCommand.self, LoadCommand.self, CalendarCommand.self, FeaturesCommand.self]
     )
