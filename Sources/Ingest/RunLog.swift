@@ -81,12 +81,12 @@ public final class RunLog {
                 """, [runID.uuidString.lowercased(), status, rows, error], name: "run log: \(status)")
         }
         do {
-            try update()
+            _ = try update()
         } catch where !connection.isHealthy {
             // The server went away under the run (restart, failover): reconnect and record the end anyway,
             // so the row says failed with the reason instead of leaving it to look abandoned.
             try reconnect()
-            try update()
+            _ = try update()
         }
     }
 

@@ -38,6 +38,11 @@ struct SQMDLoaderTests {
         #expect(second.inserted == 3 && second.updated == 0)
         #expect(try Self.effective(harness) == Self.expectedFinal)
         #expect(harness.sqmdCount == 6)   // both submissions kept
+        // The loader refreshes the table's statistics itself rather than leaving the planner to autovacuum.
+        #expect(try harness.int("""
+            select count(*) as n from pg_stat_user_tables
+            where schemaname = 'gridcast_input_dev' and relname = 'sqmd' and last_analyze is not null
+            """) == 1)
     }
 
     @Test("an Initial loaded after the Final never overwrites it")

@@ -35,6 +35,10 @@ struct WeatherLoaderTests {
         #expect(stored == fixture.value(index, "temperature_2m"))
         // Observed rows are issued when valid.
         #expect(try harness.int("select count(*) as n from \(WeatherHarness.table) where issued_at <> valid_at or kind <> 'observed'") == 0)
+        // The loader refreshed the table's statistics for the feature query that reads these rows next.
+        #expect(try harness.int("""
+            select count(*) as n from pg_stat_user_tables where relname = 'weather_hourly' and last_analyze is not null
+            """) == 1)
     }
 
     @Test("fall-back: 2024-11-03 has 25 local hours with 01:00 twice, in a response served in summer (offset -25200)")
