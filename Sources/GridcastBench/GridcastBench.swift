@@ -19,8 +19,8 @@ struct GridcastBench: ParsableCommand {
     @Option(help: "tiny (what CI runs, about a minute) or full (what bench/README.md reports, about an hour).")
     var size: String = "full"
 
-    @Option(help: "Comma-separated stages: copy, features, train, forecast, scale.")
-    var stages: String = "copy,features,train,forecast,scale"
+    @Option(help: "Comma-separated stages: copy, features, train, forecast, xgboost-build, scale.")
+    var stages: String = "copy,features,train,forecast,xgboost-build,scale"
 
     @Option(help: "Search trials per series for the training comparison (default 50 full, 2 tiny).")
     var trials: Int?
@@ -31,7 +31,7 @@ struct GridcastBench: ParsableCommand {
     @Option(help: "Python with xgboost and numpy for the training reference (pip install -r bench/requirements.txt).")
     var python: String = "python3"
 
-    static let knownStages = ["copy", "features", "train", "forecast", "scale"]
+    static let knownStages = ["copy", "features", "train", "forecast", "xgboost-build", "scale"]
 
     var chosenStages: [String] { stages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
@@ -74,11 +74,13 @@ struct GridcastBench: ParsableCommand {
             if chosen.contains("features") || chosen.contains("train") {
                 matrices = try FeatureStage(context: context).run(report)
             }
-            if chosen.contains("train"), let matrices { try TrainStage(context: context).run(report, matrices: matrices) }
+            var python: PythonTraining?
+            if chosen.contains("train"), let matrices { python = try TrainStage(context: context).run(report, matrices: matrices) }
             if chosen.contains("forecast") {
                 if !chosen.contains("train") { try TrainStage(context: context).trainForForecast() }
                 try ForecastStage(context: context).run(report)
             }
+            if chosen.contains("xgboost-build") { try XGBoostBuildStage(context: context).run(report, against: python) }
             if chosen.contains("scale") { try ScaleStage(context: context).run(report, weatherFile: sample.weatherFile) }
         } catch {
             FileHandle.standardError.write(Data("gridcast-bench: \(error)\n".utf8))

@@ -10,13 +10,16 @@ import Pipeline
 struct TrainStage {
     let context: BenchContext
 
-    func run(_ report: BenchReport, matrices: URL) throws {
+    /// Returns the Python reference's outcome (nil when no Python with xgboost was found), which the
+    /// xgboost-build stage compares against.
+    @discardableResult
+    func run(_ report: BenchReport, matrices: URL) throws -> PythonTraining? {
         let size = context.size
         context.step("train: gridcast train --all (\(size.trials) trials, \(size.folds) folds) against the Python reference")
         let gridcast = try context.gridcast(["train", "--all", "--json"] + size.trainArguments, log: "train-gridcast")
         let ours = try Self.rmseBySeries(gridcast.stdout, key: "series", log: context.log("train-gridcast"))
 
-        guard let python = try pythonReference(matrices) else { return }
+        guard let python = try pythonReference(matrices) else { return nil }
         let theirs = try Self.rmseBySeries(python.outcome.stdout, key: "series", log: context.log("train-python"))
         report.add(.duration("train", "\(ours.count) series, \(size.trials) trials x \(size.folds) folds, wall", gridcast.seconds,
                              against: "Python xgboost \(python.version) hist", python.outcome.seconds, goal: 1.0))
@@ -29,6 +32,8 @@ struct TrainStage {
             .withUnit("kWh"))
         report.note("holdout RMSE per series (gridcast / Python): "
                     + shared.map { String(format: "%@ %.1f / %.1f", $0, ours[$0]!, theirs[$0]!) }.joined(separator: ", "))
+        return PythonTraining(seconds: python.outcome.seconds, peakRSSMiB: python.outcome.peakRSSMiB, version: python.version,
+                              libraryPath: python.libraryPath, rmseBySeries: theirs)
     }
 
     /// Trains with the size's settings when the forecast stage runs without the train stage.
@@ -37,10 +42,19 @@ struct TrainStage {
         _ = try context.gridcast(["train", "--all"] + context.size.trainArguments, log: "train-for-forecast")
     }
 
-    private func pythonReference(_ matrices: URL) throws -> (outcome: ChildProcess.Outcome, version: String)? {
-        let probe = ChildProcessProbe.run([context.python, "-c", "import numpy, xgboost; print(xgboost.__version__)"],
-                                          logPrefix: context.log("train-python-probe"))
-        guard let version = probe else {
+    private func pythonReference(_ matrices: URL) throws -> (outcome: ChildProcess.Outcome, version: String, libraryPath: String?)? {
+        // The version, then the libxgboost file the package loads (for the xgboost-build stage).
+        let probe = ChildProcessProbe.run([context.python, "-c", """
+            import numpy, xgboost
+            print(xgboost.__version__)
+            try:
+                from xgboost.libpath import find_lib_path
+                print(find_lib_path()[0])
+            except Exception:
+                pass
+            """], logPrefix: context.log("train-python-probe"))
+        let lines = probe?.split(separator: "\n").map(String.init) ?? []
+        guard let version = lines.first else {
             FileHandle.standardError.write(Data("""
                     note: skipping the Python training reference: \(context.python) cannot import numpy and xgboost
                     (pip install -r \(context.benchDirectory.path)/requirements.txt, or pass --python)
@@ -61,7 +75,7 @@ struct TrainStage {
                                             "--folds", "\(size.folds)", "--test-days", "\(size.testDays)",
                                             "--validation-days", "\(size.validationDays)", "--workers", "\(size.workers)"],
                                            logPrefix: context.log("train-python"))
-        return (outcome, version)
+        return (outcome, version, lines.dropFirst().first)
     }
 
     /// `{"series": [{"series": "RES-SOLAR", "rmse": 12.3, ...}, ...]}` from either side.
@@ -78,10 +92,20 @@ struct TrainStage {
     }
 }
 
+/// What the Python training reference measured in this run.
+struct PythonTraining {
+    let seconds: Double
+    let peakRSSMiB: Double
+    let version: String
+    /// The libxgboost shared library its xgboost package loads, when the package says.
+    let libraryPath: String?
+    let rmseBySeries: [String: Double]
+}
+
 /// Runs a short command and returns its trimmed stdout when it exits 0, or nil.
 enum ChildProcessProbe {
-    static func run(_ arguments: [String], logPrefix: String) -> String? {
-        var child = ChildProcess(arguments, logPrefix: logPrefix)
+    static func run(_ arguments: [String], environment: [String: String] = [:], logPrefix: String) -> String? {
+        var child = ChildProcess(arguments, environment: environment, logPrefix: logPrefix)
         guard (try? child.start()) != nil else { return nil }
         let outcome = child.wait()
         return outcome.status == 0 ? outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
