@@ -58,14 +58,20 @@ public struct FeatureSelection {
 
     private func permutationImportance(model: Booster, matrix: FeatureMatrix, labels: [Float], threads: Int) throws -> [String: Double] {
         let base = try rmse(model.predict(DMatrix(matrix, threads: threads)), labels)
-        var generator = SeededGenerator(seed: seed)
-        let permutation = Array(0..<matrix.rowCount).shuffled(using: &generator)
+        let permutation = Self.permutation(rowCount: matrix.rowCount, seed: seed)
         var result: [String: Double] = [:]
         for name in matrix.featureNames {
             let shuffled = matrix.permutingColumn(name, by: permutation)
             result[name] = try rmse(model.predict(DMatrix(shuffled, threads: threads)), labels) - base
         }
         return result
+    }
+
+    /// The row order permutation importance shuffles a validation window of `rowCount` rows into.
+    /// Public so a reference implementation (the bench's Python) can shuffle exactly the same way.
+    public static func permutation(rowCount: Int, seed: UInt64 = 7) -> [Int] {
+        var generator = SeededGenerator(seed: seed)
+        return Array(0..<rowCount).shuffled(using: &generator)
     }
 
     private func rmse(_ predicted: [Float], _ actual: [Float]) -> Double {

@@ -70,7 +70,15 @@ struct TrainStage {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(RandomSearch.candidates(trials: size.trials, seed: TrainingConfiguration().seed)).write(to: candidates)
+        // And the same shuffles for permutation importance, keyed by validation-window length (a window
+        // holds 24 rows a day, one fewer or more across a DST change, a few fewer where actuals are missing).
+        let permutations = matrices.deletingLastPathComponent().appendingPathComponent("selection_permutations.json")
+        let hours = size.validationDays * 24
+        try encoder.encode(Dictionary(uniqueKeysWithValues: (max(1, hours - 48)...(hours + 2)).map {
+            ("\($0)", FeatureSelection.permutation(rowCount: $0, seed: FeatureSelection().seed))
+        })).write(to: permutations)
         let outcome = try ChildProcess.run([context.python, script, "--input", matrices.path, "--candidates", candidates.path,
+                                            "--permutations", permutations.path,
                                             "--trials", "\(size.trials)",
                                             "--folds", "\(size.folds)", "--test-days", "\(size.testDays)",
                                             "--validation-days", "\(size.validationDays)", "--workers", "\(size.workers)"],

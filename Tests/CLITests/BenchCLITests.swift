@@ -24,6 +24,12 @@ struct BenchCLITests {
             let value = (figure["value"] as? NSNumber)?.doubleValue ?? -1
             #expect(value > 0 && value.isFinite, "\(figure)")
         }
+        // When Python's xgboost is installed, the xgboost-build stage runs gridcast on that package's library:
+        // with the same build, the same candidates and the same shuffles, both pipelines must fit the same models.
+        if let sameBuild = figures.first(where: { ($0["name"] as? String)?.hasPrefix("mean holdout RMSE, gridcast on PyPI") == true }) {
+            let ratio = (sameBuild["ratio"] as? NSNumber)?.doubleValue ?? 0
+            #expect(abs(ratio - 1) < 1e-9, "gridcast and the Python reference differ on the same XGBoost build: \(sameBuild)")
+        }
         #expect(outcome.stdout.contains("| stage | figure | gridcast | reference | ratio | goal |"))
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("explain_features.txt").path))
     }

@@ -5,7 +5,7 @@ The same pipeline as gridcast's SeriesTrainer, written the way a data scientist 
 xgboost from PyPI with tree_method=hist, on the feature matrices gridcast-bench exported from the
 warehouse (so both sides learn from identical numbers), with the same split (last TEST_DAYS dates
 test, VALIDATION_DAYS before them validation), the same consensus feature selection (gain,
-permutation, correlation; 2 of 3 votes, at least 5 features), the same search candidates (gridcast's
+permutation, correlation; 2 of 3 votes, at least 5 features; gridcast's shuffles from --permutations), the same search candidates (gridcast's
 own, from --candidates), number of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
 per core, one xgboost thread each). Prints one JSON document on stdout.
 
@@ -70,10 +70,14 @@ def rmse(a, b):
     return float(np.sqrt(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2)))
 
 
-def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds):
+def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds, permutations=None):
     gain = booster.get_score(importance_type="gain")
     base = rmse(booster.predict(xgb.DMatrix(x_valid, feature_names=names), iteration_range=(0, rounds)), y_valid)
-    permutation = np.random.default_rng(7).permutation(len(y_valid))
+    # gridcast's own shuffle when given (--permutations), so both sides score the same permutation
+    if permutations and str(len(y_valid)) in permutations:
+        permutation = np.asarray(permutations[str(len(y_valid))])
+    else:
+        permutation = np.random.default_rng(7).permutation(len(y_valid))
     perm = {}
     for j, name in enumerate(names):
         shuffled = x_valid.copy()
@@ -134,7 +138,8 @@ def train_series(job):
     dtrain = xgb.DMatrix(features[train], label=labels[train], feature_names=names)
     dvalid = xgb.DMatrix(features[valid], label=labels[valid], feature_names=names)
     probe, probe_rounds, _ = fit(DEFAULTS, dtrain, dvalid, args, args.seed)
-    selected = select_features(probe, names, features[train], labels[train], features[valid], labels[valid], probe_rounds)
+    selected = select_features(probe, names, features[train], labels[train], features[valid], labels[valid], probe_rounds,
+                               args.permutations)
     columns = [names.index(n) for n in selected]
     x = features[:, columns]
 
@@ -182,9 +187,14 @@ def main():
     parser.add_argument("--patience", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--permutations", help="JSON object from validation row count to the row order gridcast's "
+                        "permutation importance uses (gridcast-bench writes it); without it numpy draws its own")
     parser.add_argument("--candidates", help="JSON list of the search's parameter sets (gridcast-bench writes gridcast's own); "
                                              "without it, trials are drawn here from the same ranges")
     args = parser.parse_args()
+    if args.permutations:
+        with open(args.permutations) as handle:
+            args.permutations = json.load(handle)
     if args.candidates:
         with open(args.candidates) as handle:
             args.candidates = json.load(handle)
