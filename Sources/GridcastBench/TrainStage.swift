@@ -25,13 +25,10 @@ struct TrainStage {
                              against: "Python xgboost \(python.version) hist", python.outcome.seconds, goal: 1.0))
         report.add(.duration("train", "peak RSS, largest process", gridcast.peakRSSMiB, against: "Python", python.outcome.peakRSSMiB)
             .withUnit("MiB"))
-        let shared = ours.keys.filter { theirs[$0] != nil }.sorted()
-        let meanOurs = shared.map { ours[$0]! }.reduce(0, +) / Double(max(shared.count, 1))
-        let meanTheirs = shared.map { theirs[$0]! }.reduce(0, +) / Double(max(shared.count, 1))
-        report.add(.duration("train", "mean holdout RMSE over \(shared.count) series", meanOurs, against: "Python", meanTheirs, goal: 1.0)
-            .withUnit("kWh"))
-        report.note("holdout RMSE per series (gridcast / Python): "
-                    + shared.map { String(format: "%@ %.1f / %.1f", $0, ours[$0]!, theirs[$0]!) }.joined(separator: ", "))
+        let rmse = RMSEComparison(ours: ours, theirs: theirs)
+        report.add(.duration("train", "mean holdout RMSE over \(rmse.series.count) series", rmse.meanOurs, against: "Python",
+                             rmse.meanTheirs, goal: 1.0).withUnit("kWh"))
+        report.note("holdout RMSE per series (gridcast / Python): \(rmse.pairs)")
         return PythonTraining(seconds: python.outcome.seconds, peakRSSMiB: python.outcome.peakRSSMiB, version: python.version,
                               libraryPath: python.libraryPath, rmseBySeries: theirs)
     }
@@ -97,6 +94,22 @@ struct TrainStage {
             if let name = row["series"] as? String, let rmse = (row["rmse"] as? NSNumber)?.doubleValue { result[name] = rmse }
         }
         return result
+    }
+}
+
+/// Holdout RMSE of gridcast and the Python reference over the series both trained.
+struct RMSEComparison {
+    let series: [String]
+    let meanOurs: Double
+    let meanTheirs: Double
+    /// "SERIES ours / theirs, ..." for a report note.
+    let pairs: String
+
+    init(ours: [String: Double], theirs: [String: Double]) {
+        series = ours.keys.filter { theirs[$0] != nil }.sorted()
+        meanOurs = series.map { ours[$0]! }.reduce(0, +) / Double(max(series.count, 1))
+        meanTheirs = series.map { theirs[$0]! }.reduce(0, +) / Double(max(series.count, 1))
+        pairs = series.map { String(format: "%@ %.1f / %.1f", $0, ours[$0]!, theirs[$0]!) }.joined(separator: ", ")
     }
 }
 

@@ -39,14 +39,11 @@ struct XGBoostBuildStage {
         let ours = try TrainStage.rmseBySeries(gridcast.stdout, key: "series", log: context.log("xgboost-build-train"))
         report.add(.duration("train", "\(ours.count) series wall, gridcast on PyPI's libxgboost \(python.version) (same build both sides)",
                              gridcast.seconds, against: "Python xgboost \(python.version) hist", python.seconds))
-        let shared = ours.keys.filter { python.rmseBySeries[$0] != nil }.sorted()
-        guard !shared.isEmpty else { return }
-        let meanOurs = shared.map { ours[$0]! }.reduce(0, +) / Double(shared.count)
-        let meanTheirs = shared.map { python.rmseBySeries[$0]! }.reduce(0, +) / Double(shared.count)
-        report.add(.duration("train", "mean holdout RMSE, gridcast on PyPI's libxgboost \(python.version)", meanOurs,
-                             against: "Python", meanTheirs).withUnit("kWh"))
-        report.note("holdout RMSE per series, both on libxgboost \(python.version) (gridcast / Python): "
-                    + shared.map { String(format: "%@ %.1f / %.1f", $0, ours[$0]!, python.rmseBySeries[$0]!) }.joined(separator: ", "))
+        let rmse = RMSEComparison(ours: ours, theirs: python.rmseBySeries)
+        guard !rmse.series.isEmpty else { return }
+        report.add(.duration("train", "mean holdout RMSE, gridcast on PyPI's libxgboost \(python.version)", rmse.meanOurs,
+                             against: "Python", rmse.meanTheirs).withUnit("kWh"))
+        report.note("holdout RMSE per series, both on libxgboost \(python.version) (gridcast / Python): \(rmse.pairs)")
     }
 
     /// A folder that makes the package's library load as gridcast's `libxgboost.so.0`: a link under that

@@ -105,8 +105,9 @@ public struct SQMDLoader {
         if counts.inserted + counts.updated > 0 {
             // Fresh statistics before the next feature query plans against this table: right after a
             // bulk load the planner still believes the old row counts until autovacuum gets round to it
-            // (the bench saw a scan of 153,216 freshly loaded rows estimated at 1). Samples 30k rows, so it costs well under
-            // a second; a loader role that does not own the table gets a warning, not an error.
+            // (the bench saw a scan of 153,216 freshly loaded rows estimated at 1). Samples 30k rows, so
+            // it costs well under a second; a loader role that does not own the table gets a warning,
+            // not an error.
             try connection.execute("analyze \(input).sqmd", name: "load sqmd: analyze sqmd")
         }
         let summary = SQMDLoadSummary(runID: runID, timeZone: timeZone, files: files, read: read,
