@@ -76,6 +76,15 @@ struct BenchContext {
         try ResourceDirectory.locate("bench", marker: "sql/scale_series.sql", variable: "GRIDCAST_BENCH_DIR")
     }
 
+    /// The reference's interpreter: `--python`, GRIDCAST_BENCH_PYTHON, the venv `./setup` fills with
+    /// bench/requirements.txt (`.gridcast/python` beside bench/), or python3 on PATH.
+    static func locatePython(explicit: String?) throws -> String {
+        if let explicit { return explicit }
+        if let configured = ProcessInfo.processInfo.environment["GRIDCAST_BENCH_PYTHON"], !configured.isEmpty { return configured }
+        let venv = try locateBenchDirectory().deletingLastPathComponent().appendingPathComponent(".gridcast/python/bin/python3")
+        return FileManager.default.isExecutableFile(atPath: venv.path) ? venv.path : "python3"
+    }
+
     /// The configured database (which must hold no gridcast schemas yet, since the bench fills it), or
     /// a throwaway cluster in the work folder with a fresh `gridcast_bench` database.
     static func database(configured: String?, workDirectory: URL, logger: Logger) throws -> (ConnectionTarget, LocalCluster?) {

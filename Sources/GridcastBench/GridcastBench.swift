@@ -28,8 +28,11 @@ struct GridcastBench: ParsableCommand {
     @Option(name: .customLong("work-dir"), help: "Folder for the cluster, sample, exports, logs and results.")
     var workDirectory: String = ".gridcast-bench"
 
-    @Option(help: "Python with xgboost and numpy for the training reference (pip install -r bench/requirements.txt).")
-    var python: String = "python3"
+    @Option(help: """
+        Python with xgboost and numpy for the training reference; default GRIDCAST_BENCH_PYTHON, else the venv \
+        ./setup makes (.gridcast/python), else python3.
+        """)
+    var python: String?
 
     static let knownStages = ["copy", "features", "train", "forecast", "xgboost-build", "scale"]
 
@@ -58,7 +61,8 @@ struct GridcastBench: ParsableCommand {
             context = BenchContext(size: BenchSize.named(size, trials: trials)!, workDirectory: work, target: target,
                                    gridcast: try BenchContext.locateGridcast(),
                                    psql: started.map { $0.binDirectory.appendingPathComponent("psql").path } ?? "psql",
-                                   python: python, benchDirectory: try BenchContext.locateBenchDirectory(), logger: logger)
+                                   python: try BenchContext.locatePython(explicit: python),
+                                   benchDirectory: try BenchContext.locateBenchDirectory(), logger: logger)
         } catch {
             FileHandle.standardError.write(Data("gridcast-bench: \(error)\n".utf8))
             throw ExitCode(1)
