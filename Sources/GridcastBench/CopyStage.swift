@@ -32,7 +32,8 @@ struct CopyStage {
             \\copy forecast_staging (\(columns)) from '\(file.path)'
             delete from \(table) f using forecast_staging s
              where f.load_profile = s.load_profile and f.load_segment = s.load_segment
-               and f.forecast_datetime = s.forecast_datetime and f.as_of_date = s.as_of_date;
+               and f.forecast_datetime = s.forecast_datetime and f.model_version = s.model_version
+               and f.forecast_kind = 'backtest' and s.forecast_kind = 'backtest' and f.run_time is not distinct from s.run_time;
             insert into \(table) (\(columns), run_user, created_at)
             select \(columns), current_user, now() from forecast_staging;
             commit;
@@ -56,7 +57,7 @@ struct CopyStage {
             ("copyIn", { _ in try Self.seconds {
                 let connection = try context.connect()
                 try connection.copyIn("copy \(table) (\(columns)) from stdin", name: "bench bare copy") { copy in
-                    for row in rows { try copy.writeRow(Self.fields(row, runID: runID)) }
+                    for row in rows { try copy.writeRow(ForecastWriter.fields(row, runID: runID)) }
                 }
             } }),
             ("psql-bare", { attempt in try context.psql(file: bareScript.path, log: "copy-psql-bare-\(attempt)").seconds }),
@@ -116,19 +117,11 @@ struct CopyStage {
         }
     }
 
-    /// The fields of one row in ForecastWriter.columns order, as COPY text.
-    static func fields(_ row: ForecastRow, runID: String) -> [String?] {
-        let parts = row.localDate.split(separator: "-").map(String.init)
-        return [row.hourStart, row.prediction.sqlText, row.lower.sqlText, row.upper.sqlText, runID, String(row.modelVersion),
-                row.series.loadProfile, row.series.loadSegment] + parts
-            + [String(row.localHour), row.asOfDate, row.outOfDistribution.isEmpty ? "f" : "t", nil]
-    }
-
     static func writeCopyFile(_ rows: [ForecastRow], runID: String, to file: URL) throws {
         var text = ""
         text.reserveCapacity(rows.count * 150)
         for row in rows {
-            text += fields(row, runID: runID).map { $0 ?? "\\N" }.joined(separator: "\t")
+            text += ForecastWriter.fields(row, runID: runID).map { $0 ?? "\\N" }.joined(separator: "\t")
             text += "\n"
         }
         try text.write(to: file, atomically: true, encoding: .utf8)

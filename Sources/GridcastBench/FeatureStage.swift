@@ -14,7 +14,8 @@ struct FeatureStage {
         let layout = context.layout(.dev)
         let connection = try context.connect()
         let query = try FeatureQuery.dayAhead()
-        let settings = TrainingConfiguration().features
+        let training = TrainingConfiguration()
+        let settings = training.features
         let series = try SeriesSelection(all: true).resolve(on: connection, layout: layout)
         let windows = try series.map {
             try SeriesTrainer.trainingWindow($0, layout: layout, historyDays: context.size.historyDays, endDate: nil, on: connection)
@@ -29,7 +30,7 @@ struct FeatureStage {
             let started = Date()
             matrices = try zip(series, windows).map { id, window in
                 try query.fetch(on: connection, layout: layout, series: id, start: window.start, end: window.end,
-                                settings: settings, requireTarget: true)
+                                settings: settings, requireTarget: true, asOf: training.asOf)
             }
             indexed.append(Date().timeIntervalSince(started))
         }
@@ -39,14 +40,14 @@ struct FeatureStage {
         let started = Date()
         for (id, window) in zip(series, windows) {
             _ = try query.fetch(on: unindexed, layout: layout, series: id, start: window.start, end: window.end,
-                                settings: settings, requireTarget: true)
+                                settings: settings, requireTarget: true, asOf: training.asOf)
         }
         let withoutIndexes = Date().timeIntervalSince(started)
         report.add(.duration("features", "training matrices, \(series.count) series, \(rows) rows", median(indexed),
                              against: "same queries, index scans off", withoutIndexes))
 
         let plan = try query.explain(on: connection, layout: layout, series: series[0], start: windows[0].start, end: windows[0].end,
-                                     settings: settings, requireTarget: true)
+                                     settings: settings, requireTarget: true, asOf: training.asOf)
         let planFile = context.workDirectory.appendingPathComponent("explain_features.txt")
         try plan.write(to: planFile, atomically: true, encoding: .utf8)
         let indexes = Self.indexes(in: plan)

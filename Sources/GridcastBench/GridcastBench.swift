@@ -85,7 +85,7 @@ struct GridcastBench: ParsableCommand {
                 try ForecastStage(context: context).run(report)
             }
             if chosen.contains("xgboost-build") { try XGBoostBuildStage(context: context).run(report, against: python) }
-            if chosen.contains("scale") { try ScaleStage(context: context).run(report, weatherFile: sample.weatherFile) }
+            if chosen.contains("scale") { try ScaleStage(context: context).run(report, weather: [sample.weatherFile, sample.weatherForecastFile]) }
         } catch {
             FileHandle.standardError.write(Data("gridcast-bench: \(error)\n".utf8))
             throw ExitCode(1)

@@ -36,7 +36,8 @@ struct ScaleStage {
         let peakRSSMiB: Double
     }
 
-    func run(_ report: BenchReport, weatherFile: String) throws {
+    /// - Parameter weather: the observed weather file, then its forecast vintages.
+    func run(_ report: BenchReport, weather: [String]) throws {
         let size = context.size
         let layout = context.layout(.qa)
         let last = try context.date(context.sampleEnd, adding: -15)  // newest Final SQMD, as if 14+ days late
@@ -44,7 +45,8 @@ struct ScaleStage {
         context.step("scale: qa environment, \(size.scaleCounts.map(String.init).joined(separator: " then ")) synthetic series, "
                      + "\(size.scaleDays) days each, \(size.workers) worker processes")
         _ = try context.gridcast(["migrate", "--env", "qa"], log: "scale-migrate")
-        _ = try context.gridcast(["load", "weather", "--env", "qa", weatherFile], log: "scale-weather")
+        _ = try context.gridcast(["load", "weather", "--env", "qa", weather[0]], log: "scale-weather")
+        _ = try context.gridcast(["load", "weather", "--env", "qa", "--kind", "forecast", weather[1]], log: "scale-weather-forecasts")
         let calendarStart = try context.date(first, adding: -400)
         _ = try context.gridcast(["calendar", "fill", "--env", "qa", "--from", calendarStart, "--to", try context.date(context.sampleEnd, adding: 2)],
                                  log: "scale-calendar")

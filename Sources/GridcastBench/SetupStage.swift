@@ -10,6 +10,8 @@ struct SetupStage {
     struct Sample {
         let directory: URL
         let weatherFile: String
+        /// Forecast vintages of the same weather (Open-Meteo Previous Runs shape).
+        let weatherForecastFile: String
         let firstDate: String
     }
 
@@ -35,9 +37,11 @@ struct SetupStage {
                                against: "psql \\copy into a text table", read / psqlSeconds))
 
         _ = try context.gridcast(["load", "weather", weather], log: "setup-load-weather")
+        let forecasts = directory.appendingPathComponent("weather_forecast_previous_runs.json").path
+        _ = try context.gridcast(["load", "weather", "--kind", "forecast", forecasts], log: "setup-load-weather-forecasts")
         _ = try context.gridcast(["calendar", "fill", "--from", first, "--to", try context.date(context.sampleEnd, adding: 2)],
                                  log: "setup-calendar")
-        return Sample(directory: directory, weatherFile: weather, firstDate: first)
+        return Sample(directory: directory, weatherFile: weather, weatherForecastFile: forecasts, firstDate: first)
     }
 
     /// `psql \copy` of the same CSV files into an unindexed text table (dropped afterwards), as one process.

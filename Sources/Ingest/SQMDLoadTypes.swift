@@ -73,6 +73,8 @@ public enum SQMDRejectReason: String, CaseIterable, Sendable, Codable, Comparabl
     case nonexistentHour = "nonexistent_hour"
     case notRepeatedHour = "not_repeated_hour"
     case duplicateKey = "duplicate_key"
+    case badAvailableAt = "bad_available_at"
+    case availableBeforeHour = "available_before_hour"
 
     /// The stored reason text: `code: detail`.
     func text(_ detail: String) -> String { "\(rawValue): \(detail)" }

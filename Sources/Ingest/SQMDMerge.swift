@@ -41,7 +41,9 @@ struct SQMDMerge {
     /// Upserts the good rows. A row is `inserted` when its key (which includes the submission) is new,
     /// `updated` when it existed with different values, `unchanged` otherwise; unchanged rows are not
     /// rewritten (they are filtered out before the INSERT, and the DO UPDATE is guarded by the same
-    /// comparison), so loading a file twice changes nothing. An Initial row never touches a Final row: the
+    /// comparison), so loading a file twice changes nothing. `available_at` comes from the file when it has
+    /// the column, else it is the load time; a row whose values are restated gets the new instant, since
+    /// that is when the restatement became known. An Initial row never touches a Final row: the
     /// submission is part of the key, and vw_sqmd_effective prefers Final.
     private func upsert() throws -> Counts {
         let key = "tradedatelocal, tradehourstartlocal, dst_fold, loadprofile, rategroup, submission"
@@ -49,11 +51,13 @@ struct SQMDMerge {
             with good as (
                 select c.tradedatelocal, c.tradehourstartlocal, c.dst_fold, c.loadprofile, c.rategroup, c.submission,
                        c.loadlal, c.genlal, c.metercount::integer as metercount, c.hour_start_utc,
+                       coalesce(c.available_at, now()) as available_at,
                        s.source_file, c.line_number,
                        e.tradedatelocal is not null as existed,
                        e.tradedatelocal is not null
                          and (e.loadlal, e.genlal, e.metercount, e.hour_start_utc)
-                             is not distinct from (c.loadlal, c.genlal, c.metercount::integer, c.hour_start_utc) as same
+                             is not distinct from (c.loadlal, c.genlal, c.metercount::integer, c.hour_start_utc)
+                         and (c.available_at is null or c.available_at = e.available_at) as same
                 from \(SQMDStaging.checked) c
                 join \(SQMDStaging.sources) s using (file_index)
                 left join \(sqmdTable) e
@@ -62,17 +66,19 @@ struct SQMDMerge {
                 where c.reason is null
             ),
             written as (
-                insert into \(sqmdTable) as t (\(key), loadlal, genlal, metercount, hour_start_utc, source_file, source_line)
-                select \(key), loadlal, genlal, metercount, hour_start_utc, source_file, line_number
+                insert into \(sqmdTable) as t (\(key), loadlal, genlal, metercount, hour_start_utc, available_at,
+                                              source_file, source_line)
+                select \(key), loadlal, genlal, metercount, hour_start_utc, available_at, source_file, line_number
                 from good
                 where not same   -- unchanged rows never reach the (costlier) conflict path
                 order by \(key)
                 on conflict (\(key)) do update
                 set loadlal = excluded.loadlal, genlal = excluded.genlal, metercount = excluded.metercount,
-                    hour_start_utc = excluded.hour_start_utc, source_file = excluded.source_file,
-                    source_line = excluded.source_line, loaded_at = now()
-                where (t.loadlal, t.genlal, t.metercount, t.hour_start_utc)
-                      is distinct from (excluded.loadlal, excluded.genlal, excluded.metercount, excluded.hour_start_utc)
+                    hour_start_utc = excluded.hour_start_utc, available_at = excluded.available_at,
+                    source_file = excluded.source_file, source_line = excluded.source_line, loaded_at = now()
+                where (t.loadlal, t.genlal, t.metercount, t.hour_start_utc, t.available_at)
+                      is distinct from (excluded.loadlal, excluded.genlal, excluded.metercount, excluded.hour_start_utc,
+                                        excluded.available_at)
                 returning 1
             )
             select (select count(*) from good) as good,

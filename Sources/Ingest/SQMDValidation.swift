@@ -76,12 +76,36 @@ enum SQMDValidation {
         """
     }
 
+    /// When a submission became available, from the optional `available_at` column: an ISO timestamp
+    /// (`2024-06-15T06:00`, `2024-06-15 06:00:00-07:00`, `...Z`; local time of the load's zone when it has
+    /// no offset) or a date alone, which counts from the end of that local day (the hour it arrived is
+    /// unknown, and a run must not see it earlier). Null when absent or not a valid instant; every cast is
+    /// behind a pattern and range check, so no text can make the statement fail. $1 is the time zone.
+    static func availableAt(_ text: String) -> String {
+        let date = "substr(\(text), 1, 10)"
+        return """
+        case when \(text) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$' then
+          case when substr(\(text), 1, 4)::int >= 1 and substr(\(text), 6, 2)::int between 1 and 12 then
+            case when substr(\(text), 9, 2)::int between 1 and extract(day from
+                      make_date(substr(\(text), 1, 4)::int, substr(\(text), 6, 2)::int, 1) + interval '1 month - 1 day')::int then
+              case when length(\(text)) = 10 then ((\(date)::date + 1)::timestamp at time zone $1::text)
+                   when substr(\(text), 12, 2)::int <= 23 and substr(\(text), 15, 2)::int <= 59
+                        and (length(\(text)) < 19 or substr(\(text), 17, 1) <> ':' or substr(\(text), 18, 2)::int <= 59)
+                        and coalesce(substring(\(text) from '[+-]([0-9]{2})(:?[0-9]{2})?$')::int, 0) <= 14 then
+                     case when \(text) ~ '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$' then replace(\(text), 'T', ' ')::timestamptz
+                          else replace(\(text), 'T', ' ')::timestamp at time zone $1::text end
+              end end end
+        end
+        """
+    }
+
     /// Types every staged row, finds its UTC hour, and sets its reason. $1 is the time zone name.
     static let check = """
         insert into \(SQMDStaging.checked) (file_index, line_number, raw_line, tradedatelocal, tradehourstartlocal, dst_fold,
-                                           loadprofile, rategroup, submission, loadlal, genlal, metercount, hour_start_utc, reason)
+                                           loadprofile, rategroup, submission, loadlal, genlal, metercount, hour_start_utc,
+                                           available_at, reason)
         select t.file_index, t.line_number, t.raw_line, t.d, t.hr, t.fold, t.profile, t.rate_group, t.sub,
-               t.load, t.gen, t.meters, hf.hour_start_utc,
+               t.load, t.gen, t.meters, hf.hour_start_utc, t.available,
                case
                  when t.parse_reason is not null then t.parse_reason
                  when t.d is null then
@@ -106,6 +130,12 @@ enum SQMDValidation {
                  when hf.hour_start_utc is null then
                    '\(SQMDRejectReason.notRepeatedHour.rawValue): dst_fold=1 but hour ' || t.hr || ' of ' || t.d
                    || ' is not repeated in ' || $1::text
+                 when t.available_text <> '' and t.available is null then
+                   '\(SQMDRejectReason.badAvailableAt.rawValue): available_at ' || \(quoted("t.available_text"))
+                   || ' is not a date or timestamp (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][+HH:MM])'
+                 when t.available < hf.hour_start_utc + interval '1 hour' then
+                   '\(SQMDRejectReason.availableBeforeHour.rawValue): available_at ' || \(quoted("t.available_text"))
+                   || ' is before the hour it measures ended'
                end
         from (
             select s.file_index, s.line_number, s.raw_line, s.reason as parse_reason,
@@ -115,14 +145,16 @@ enum SQMDValidation {
                    case lower(v.submission_text) when 'initial' then 'Initial' when 'final' then 'Final' end as sub,
                    \(number("v.load_text")) as load,
                    \(number("v.gen_text")) as gen,
-                   \(integer("v.meters_text")) as meters
+                   \(integer("v.meters_text")) as meters,
+                   case when v.available_text <> '' then \(availableAt("v.available_text")) end as available
             from \(SQMDStaging.staging) s
             cross join lateral (
                 select btrim(s.tradedatelocal) as date_text, btrim(s.tradehourstartlocal) as hour_text,
                        coalesce(nullif(btrim(s.dst_fold), ''), '0') as fold_text,
                        btrim(s.loadprofile) as profile, btrim(s.rategroup) as rate_group,
                        btrim(s.submission) as submission_text, btrim(s.loadlal) as load_text,
-                       btrim(s.genlal) as gen_text, btrim(s.metercount) as meters_text
+                       btrim(s.genlal) as gen_text, btrim(s.metercount) as meters_text,
+                       coalesce(btrim(s.available_at), '') as available_text
             ) v
             left join \(SQMDStaging.dates) dd on dd.date_text = v.date_text
             offset 0   -- compute the typed values once, not again in each join condition

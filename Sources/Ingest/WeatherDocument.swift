@@ -31,11 +31,41 @@ struct WeatherDocument {
     var lineNumbers: [Int]
     /// The CSV line of each hour, when the source is CSV.
     var rawLines: [String]?
+    /// Forecast vintages of an Open-Meteo Previous Runs response, by lead in days: the values of
+    /// `temperature_2m_previous_day1` and so on (the forecast for the hour as it stood N days earlier).
+    var vintages: [Int: [WeatherVariable: [Double?]]] = [:]
+    var vintageUnits: [Int: [WeatherVariable: String]] = [:]
     /// Hours the parser could not read (e.g. a CSV line with too few fields), with the reason;
     /// they become reject rows.
     var rowProblems: [Int: String] = [:]
 
     var count: Int { times.count }
+
+    /// `temperature_2m_previous_day2` -> (temperature_2m, 2): a Previous Runs column, or nil.
+    static func vintageColumn(_ name: String) -> (WeatherVariable, Int)? {
+        guard let range = name.range(of: "_previous_day", options: .backwards),
+              let variable = WeatherVariable(rawValue: String(name[..<range.lowerBound])),
+              let lead = Int(name[range.upperBound...]), (1...16).contains(lead) else { return nil }
+        return (variable, lead)
+    }
+
+    /// The plain columns alone (of a Previous Runs response: the latest run, lead 0).
+    var latestRun: WeatherDocument {
+        var document = self
+        document.vintages = [:]
+        document.vintageUnits = [:]
+        return document
+    }
+
+    /// The document of one vintage (lead N days): the same hours, that lead's values as the variables.
+    func vintage(_ lead: Int) -> WeatherDocument {
+        var document = self
+        document.values = vintages[lead] ?? [:]
+        document.units = vintageUnits[lead] ?? [:]
+        document.vintages = [:]
+        document.vintageUnits = [:]
+        return document
+    }
 
     /// The variables present, in table order.
     var presentVariables: [WeatherVariable] { WeatherVariable.allCases.filter { values[$0] != nil } }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Reads the JSON of Open-Meteo's Forecast and Historical Weather APIs:
+/// Reads the JSON of Open-Meteo's Forecast, Historical Forecast, Previous Runs and Historical Weather APIs
+/// (Previous Runs columns such as `temperature_2m_previous_day1` become forecast vintages):
 /// `{"latitude":32.7,"longitude":-117.2,"utc_offset_seconds":-28800,"timezone":"America/Los_Angeles",
 ///   "hourly_units":{"time":"iso8601","temperature_2m":"°C",...},
 ///   "hourly":{"time":["2024-01-01T00:00",...],"temperature_2m":[12.3,null,...],...}}`.
@@ -84,9 +85,12 @@ enum WeatherJSON {
 
         var values: [WeatherVariable: [Double?]] = [:]
         var units: [WeatherVariable: String] = [:]
+        var vintages: [Int: [WeatherVariable: [Double?]]] = [:]
+        var vintageUnits: [Int: [WeatherVariable: String]] = [:]
         var ignored: [String] = []
         for name in hourly.order where name != "time" {
-            guard let variable = WeatherVariable(rawValue: name) else { ignored.append(name); continue }
+            let vintage = WeatherDocument.vintageColumn(name)
+            guard let variable = WeatherVariable(rawValue: name) ?? vintage?.0 else { ignored.append(name); continue }
             guard case let .numbers(column)? = hourly.arrays[name] else {
                 throw WeatherLoadError.wrongType(source: source, field: "hourly.\(name)", expected: "an array of numbers (or null)")
             }
@@ -96,16 +100,24 @@ enum WeatherJSON {
             guard let unit = response.hourly_units?[name] else {
                 throw WeatherLoadError.missingUnit(source: source, variable: name)
             }
-            values[variable] = column
-            units[variable] = unit
+            if let (_, lead) = vintage {
+                vintages[lead, default: [:]][variable] = column
+                vintageUnits[lead, default: [:]][variable] = unit
+            } else {
+                values[variable] = column
+                units[variable] = unit
+            }
         }
-        guard !values.isEmpty else {
+        guard !values.isEmpty || !vintages.isEmpty else {
             throw WeatherLoadError.noKnownVariables(source: source, found: ignored)
         }
-        return WeatherDocument(format: .json, latitude: latitude, longitude: longitude, timezone: response.timezone,
-                               utcOffsetSeconds: response.utc_offset_seconds ?? 0, times: times, values: values,
-                               units: units, ignoredVariables: ignored.sorted(),
-                               lineNumbers: Array(1..<(times.count + 1)), rawLines: nil)
+        var document = WeatherDocument(format: .json, latitude: latitude, longitude: longitude, timezone: response.timezone,
+                                       utcOffsetSeconds: response.utc_offset_seconds ?? 0, times: times, values: values,
+                                       units: units, ignoredVariables: ignored.sorted(),
+                                       lineNumbers: Array(1..<(times.count + 1)), rawLines: nil)
+        document.vintages = vintages
+        document.vintageUnits = vintageUnits
+        return document
     }
 
     /// Turns a decoder error into one sentence naming the field, e.g. `'hourly.cloud_cover' should be ...`.

@@ -19,6 +19,8 @@ public enum WeatherLoadError: Error, Sendable, CustomStringConvertible, Equatabl
                         latitude: Double, longitude: Double, tolerance: Double)
     case issuedAtRequired(source: String)
     case issuedAtForObserved
+    case previousRunsNeedForecastKind(source: String)
+    case previousRunsCarryIssueTimes(source: String)
     case fetchFailed(url: String, reason: String)
     case httpStatus(url: String, status: Int, body: String)
 
@@ -57,8 +59,15 @@ public enum WeatherLoadError: Error, Sendable, CustomStringConvertible, Equatabl
             return "\(source) is for \(fileLatitude), \(fileLongitude), which is more than \(tolerance) degree from \(location) "
                 + "(\(latitude), \(longitude)); load it for the right --location or fix the coordinates in weather_locations."
         case let .issuedAtRequired(source):
-            return "\(source): a forecast needs the instant it was issued; pass --issued-at (e.g. 2024-06-01T06:00:00Z). "
+            return "\(source): a forecast needs the instant it was issued; pass --issued-at (e.g. 2024-06-01T06:00:00Z), "
+                + "or --lead-hours H when each hour was forecast H hours ahead (Historical Forecast API). "
                 + "Open-Meteo files do not record it (generationtime_ms is a duration)."
+        case let .previousRunsNeedForecastKind(source):
+            return "\(source) is an Open-Meteo Previous Runs response (..._previous_dayN columns): those are forecasts; "
+                + "load it with --kind forecast."
+        case let .previousRunsCarryIssueTimes(source):
+            return "\(source) is an Open-Meteo Previous Runs response: each _previous_dayN value was issued N days before its hour, "
+                + "so --issued-at and --lead-hours do not apply; drop them."
         case .issuedAtForObserved:
             return "--issued-at applies to forecasts only; observed rows are issued when they are valid (issued_at = valid_at). Drop it or pass --kind forecast."
         case let .fetchFailed(url, reason):

@@ -13,17 +13,21 @@ public struct WeatherLoadOptions: Sendable {
     /// error, since Open-Meteo files do not record it. Must be nil for observed rows, whose
     /// issued_at is their valid_at.
     public var issuedAt: Date?
+    /// Instead of one issue time: every forecast hour was issued this many hours before it (a file of
+    /// the Historical Forecast API, whose hours come from the first hours of successive runs).
+    public var leadHours: Int?
     /// Largest allowed difference, in degrees of latitude and of longitude, between the file's
     /// grid cell and the location. 0.125 is half the 0.25-degree ERA5 grid of the Historical
     /// Weather API, the coarsest grid Open-Meteo snaps to; finer models land closer.
     public var coordinateTolerance: Double
     public var timeInterpretation: WeatherTimeInterpretation
 
-    public init(location: String = "san_diego", kind: WeatherKind = .observed, issuedAt: Date? = nil,
+    public init(location: String = "san_diego", kind: WeatherKind = .observed, issuedAt: Date? = nil, leadHours: Int? = nil,
                 coordinateTolerance: Double = 0.125, timeInterpretation: WeatherTimeInterpretation = .automatic) {
         self.location = location
         self.kind = kind
         self.issuedAt = issuedAt
+        self.leadHours = leadHours
         self.coordinateTolerance = coordinateTolerance
         self.timeInterpretation = timeInterpretation
     }
@@ -106,8 +110,7 @@ public struct WeatherLoader {
 
     func load(data: Data, source: String, issuedAt: Date?, on connection: Connection, runID: UUID?) throws -> WeatherLoadSummary {
         let started = Date()
-        if options.kind == .observed, issuedAt != nil { throw WeatherLoadError.issuedAtForObserved }
-        if options.kind == .forecast, issuedAt == nil { throw WeatherLoadError.issuedAtRequired(source: source) }
+        if options.kind == .observed, issuedAt != nil || options.leadHours != nil { throw WeatherLoadError.issuedAtForObserved }
         let site = try WeatherSite.lookup(options.location, layout: layout, on: connection)
         let document = try WeatherDocument.parse(data, source: source)
         guard abs(document.latitude - site.latitude) <= options.coordinateTolerance,
@@ -116,6 +119,58 @@ public struct WeatherLoader {
                                                   fileLongitude: document.longitude, latitude: site.latitude,
                                                   longitude: site.longitude, tolerance: options.coordinateTolerance)
         }
+        var summary: WeatherLoadSummary
+        if document.vintages.isEmpty {
+            if options.kind == .forecast, issuedAt == nil, options.leadHours == nil { throw WeatherLoadError.issuedAtRequired(source: source) }
+            summary = try write(document, source: source, issuedAt: issuedAt, leadHours: options.leadHours, site: site,
+                                on: connection, runID: runID)
+        } else {
+            summary = try writeVintages(document, source: source, issuedAt: issuedAt, site: site, on: connection, runID: runID)
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        logger.info("loaded weather", metadata: [
+            "source": "\(source)", "location": "\(site.name)", "kind": "\(options.kind.rawValue)",
+            "read": "\(summary.rowsRead)", "inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
+            "unchanged": "\(summary.unchanged)", "rejected": "\(summary.rejected)",
+        ])
+        if !summary.unitConversions.isEmpty {
+            logger.notice("converted units", metadata: ["source": "\(source)", "conversions": "\(summary.unitConversions.joined(separator: ", "))"])
+        }
+        return summary
+    }
+
+    /// A Previous Runs response: each lead's columns are one vintage, issued `lead` days before each
+    /// hour, written under `SOURCE#previous_dayN` (so each vintage keeps its own rejects); plain columns,
+    /// if any, are the latest run (lead 0). Counts are summed over the vintages.
+    private func writeVintages(_ document: WeatherDocument, source: String, issuedAt: Date?, site: WeatherSite,
+                               on connection: Connection, runID: UUID?) throws -> WeatherLoadSummary {
+        guard options.kind == .forecast else { throw WeatherLoadError.previousRunsNeedForecastKind(source: source) }
+        guard issuedAt == nil, options.leadHours == nil else { throw WeatherLoadError.previousRunsCarryIssueTimes(source: source) }
+        var parts: [(WeatherDocument, String, Int)] = document.vintages.keys.sorted().map {
+            (document.vintage($0), "\(source)#previous_day\($0)", 24 * $0)
+        }
+        if !document.values.isEmpty { parts.insert((document.latestRun, "\(source)#previous_day0", 0), at: 0) }
+        var total: WeatherLoadSummary?
+        for (part, name, lead) in parts {
+            let summary = try write(part, source: name, issuedAt: nil, leadHours: lead, site: site, on: connection, runID: runID)
+            guard var sum = total else { total = summary; continue }
+            sum.rowsRead += summary.rowsRead
+            sum.inserted += summary.inserted
+            sum.updated += summary.updated
+            sum.unchanged += summary.unchanged
+            sum.rejected += summary.rejected
+            sum.variables = Array(Set(sum.variables + summary.variables)).sorted()
+            sum.unitConversions += summary.unitConversions
+            total = sum
+        }
+        var summary = total!
+        summary.source = source
+        return summary
+    }
+
+    /// Checks one document's hours and merges them: the rows of one issue time, or of one lead.
+    private func write(_ document: WeatherDocument, source: String, issuedAt: Date?, leadHours: Int?, site: WeatherSite,
+                       on connection: Connection, runID: UUID?) throws -> WeatherLoadSummary {
         let checked = try WeatherRowSet.check(document, rule: options.timeInterpretation, source: source)
         var summary = WeatherLoadSummary(source: source, location: site.name, kind: options.kind, issuedAt: issuedAt,
                                          format: document.format.rawValue, timeInterpretation: checked.interpretation)
@@ -129,7 +184,7 @@ public struct WeatherLoader {
         summary.runID = runID
 
         let merge = try WeatherMerge(layout: layout, location: site.name, kind: options.kind, issuedAt: issuedAt,
-                                     source: source, runID: runID)
+                                     leadHours: leadHours, source: source, runID: runID)
         let counts = try merge.write(checked, on: connection)
         summary.inserted = counts.inserted
         summary.updated = counts.updated
@@ -139,15 +194,6 @@ public struct WeatherLoader {
             try connection.execute("analyze \(merge.input).weather_hourly", name: "load weather: analyze")
         }
         summary.unchanged = checked.rows.count - counts.inserted - counts.updated
-        summary.seconds = Date().timeIntervalSince(started)
-        logger.info("loaded weather", metadata: [
-            "source": "\(source)", "location": "\(site.name)", "kind": "\(options.kind.rawValue)",
-            "read": "\(summary.rowsRead)", "inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
-            "unchanged": "\(summary.unchanged)", "rejected": "\(summary.rejected)",
-        ])
-        if !checked.conversions.isEmpty {
-            logger.notice("converted units", metadata: ["source": "\(source)", "conversions": "\(checked.conversions.joined(separator: ", "))"])
-        }
         return summary
     }
 

@@ -11,14 +11,18 @@ struct WeatherMerge {
     let location: String
     let kind: WeatherKind
     let issuedAt: Date?
+    /// With no `issuedAt`: each forecast row was issued this many hours before its hour (a vintage).
+    let leadHours: Int?
     let source: String
     let runID: UUID?
 
-    init(layout: SchemaLayout, location: String, kind: WeatherKind, issuedAt: Date?, source: String, runID: UUID?) throws {
+    init(layout: SchemaLayout, location: String, kind: WeatherKind, issuedAt: Date?, leadHours: Int? = nil,
+         source: String, runID: UUID?) throws {
         self.input = try SQLIdentifier(layout.inputSchema).quoted
         self.location = location
         self.kind = kind
         self.issuedAt = issuedAt
+        self.leadHours = leadHours
         self.source = source
         self.runID = runID
     }
@@ -69,7 +73,7 @@ struct WeatherMerge {
         let sql = """
             with merged as (
                 insert into \(input).weather_hourly as w (location, kind, valid_at, issued_at\(list), source)
-                select $1, $2, s.valid_at, coalesce($3::timestamptz, s.valid_at)\(columns.map { ", \(cast($0))" }.joined()), $4
+                select $1, $2, s.valid_at, coalesce($3::timestamptz, s.valid_at - make_interval(hours => $5::int), s.valid_at)\(columns.map { ", \(cast($0))" }.joined()), $4
                 from pg_temp.gridcast_weather_stage s
                 order by s.valid_at
                 on conflict (location, kind, valid_at, issued_at) do update set
@@ -80,7 +84,7 @@ struct WeatherMerge {
             )
             select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from merged
             """
-        let parameters: [any SQLBindable] = [location, kind.rawValue, issuedAt, source]
+        let parameters: [any SQLBindable] = [location, kind.rawValue, issuedAt, source, leadHours]
         let row = try tx.execute(sql, parameters, name: "load weather: merge").first
         return (row?.int("inserted") ?? 0, row?.int("updated") ?? 0)
     }

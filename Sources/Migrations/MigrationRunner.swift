@@ -68,14 +68,16 @@ public struct MigrationRunner {
     }
 
     /// The whole migration script for a DBA to review or run with `psql -v ON_ERROR_STOP=1 -f`:
-    /// the history table, then each file in its own transaction with its history row. Every file
-    /// is written to be re-runnable, and history rows are inserted with ON CONFLICT DO NOTHING.
+    /// the history table, then each file in its own transaction with its history row. A file whose
+    /// version is already in the history is skipped (psql `\gset` and `\if`), so running the script
+    /// on a migrated database applies only what is new, as `gridcast migrate` does.
     public func script() throws -> String {
         let identifiers = try layout.identifiers()
         var text = """
             -- Gridcast migrations for environment \(layout.environment.rawValue): schemas \(layout.inputSchema), \
             \(layout.operationalSchema), \(layout.biSchema); roles \(layout.loaderRole), \(layout.runnerRole), \(layout.biReaderRole).
             -- Review, then apply with: psql -v ON_ERROR_STOP=1 -f this_file.sql
+            -- Files already recorded in \(layout.historyTable) are skipped (psql \\if), so the script can be run again.
             \(bootstrapSQL)
 
             """
@@ -83,12 +85,15 @@ public struct MigrationRunner {
             text += """
 
                 -- ==== \(file.fileName) (checksum \(file.checksum)) ====
+                select not exists (select 1 from \(layout.historyTable) where version = \(file.version)) as gridcast_apply \\gset
+                \\if :gridcast_apply
                 begin;
                 \(try file.template.render(identifiers))
                 insert into \(layout.historyTable) (version, name, checksum, environment)
                 values (\(file.version), \(literal(file.name)), \(literal(file.checksum)), \(literal(layout.environment.rawValue)))
                 on conflict (version) do nothing;
                 commit;
+                \\endif
 
                 """
         }

@@ -4,13 +4,18 @@ import Foundation
 import Migrations
 import Warehouse
 
-/// One hour of the feature matrix: when it is and its target (nil when there is no actual yet).
+/// One hour of the feature matrix: when it is, and its lineage: the run time it is computed as of,
+/// the newest weather issue time and SQMD arrival it used (nil when it used none).
 public struct FeatureRowKey: Sendable, Equatable {
     /// `hour_start_utc` as PostgreSQL printed it (a timestamptz in the session time zone, UTC here).
     public let hourStart: String
     public let localDate: String
     public let localHour: Int
     public let dstFold: Int
+    public var runTime: String = ""
+    /// nil: no weather row for the hour (a forecast then fails unless missing weather is allowed).
+    public var weatherIssuedAt: String?
+    public var sqmdKnownAt: String?
 }
 
 /// The matrix of one series: keys, targets and features, rows in time order.
@@ -24,7 +29,8 @@ public struct SeriesFeatures: Sendable {
 /// Identifiers are substituted (quoted) into the template; values are bound with set_config.
 public struct FeatureQuery: Sendable {
     public let template: SQLTemplate
-    public static let keyColumns = ["hour_start_utc", "local_date", "local_hour", "dst_fold", "target"]
+    public static let keyColumns = ["hour_start_utc", "local_date", "local_hour", "dst_fold", "target",
+                                    "run_time", "weather_issued_at", "sqmd_known_at"]
 
     public init(template: SQLTemplate) { self.template = template }
 
@@ -48,14 +54,15 @@ public struct FeatureQuery: Sendable {
         try template.render(try layout.identifiers())
     }
 
-    /// Fetches the features of `series` for local target dates `start...end` (ISO dates).
+    /// Fetches the features of `series` for local target dates `start...end` (ISO dates), each as known
+    /// at its run time under `asOf`.
     /// - Parameter requireTarget: true for training (hours with an actual only), false for forecasting.
     public func fetch(on connection: Connection, layout: SchemaLayout, series: SeriesID, start: String, end: String,
-                      settings: FeatureSettings, requireTarget: Bool) throws -> SeriesFeatures {
+                      settings: FeatureSettings, requireTarget: Bool, asOf: AsOfRule = .dayAhead()) throws -> SeriesFeatures {
         try settings.validate()
         let sql = try statement(layout)
         return try connection.transaction(name: "features \(series)") { tx in
-            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, on: tx)
+            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, asOf: asOf, on: tx)
             let columns = try tx.execute("select * from (\(sql)) features limit 0", name: "feature columns \(template.origin)").columnNames
             guard Array(columns.prefix(Self.keyColumns.count)) == Self.keyColumns else {
                 throw FeatureError.templateShape("the first columns must be \(Self.keyColumns.joined(separator: ", ")), got \(columns.prefix(5).joined(separator: ", "))")
@@ -65,7 +72,8 @@ public struct FeatureQuery: Sendable {
             var keys: [FeatureRowKey] = [], targets: [Double?] = [], values: [Float] = []
             try tx.copyOut("copy (\(sql)) to stdout", name: "feature matrix \(series)") { row in
                 keys.append(FeatureRowKey(hourStart: row.string(0) ?? "", localDate: row.string(1) ?? "",
-                                          localHour: row.string(2).flatMap { Int($0) } ?? 0, dstFold: row.string(3).flatMap { Int($0) } ?? 0))
+                                          localHour: row.string(2).flatMap { Int($0) } ?? 0, dstFold: row.string(3).flatMap { Int($0) } ?? 0,
+                                          runTime: row.string(5) ?? "", weatherIssuedAt: row.string(6), sqmdKnownAt: row.string(7)))
                 targets.append(row.double(4))
                 for (offset, column) in featureColumns.enumerated() {
                     let index = Self.keyColumns.count + offset
@@ -86,11 +94,12 @@ public struct FeatureQuery: Sendable {
     /// The plan of the query for one series and window, as `EXPLAIN (ANALYZE, BUFFERS)` prints it
     /// (or plain EXPLAIN without `analyze`): what the bench reports and a DBA reads to check the indexes.
     public func explain(on connection: Connection, layout: SchemaLayout, series: SeriesID, start: String, end: String,
-                        settings: FeatureSettings, requireTarget: Bool, analyze: Bool = true) throws -> String {
+                        settings: FeatureSettings, requireTarget: Bool, asOf: AsOfRule = .dayAhead(),
+                        analyze: Bool = true) throws -> String {
         try settings.validate()
         let sql = try statement(layout)
         return try connection.transaction(name: "explain features \(series)") { tx in
-            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, on: tx)
+            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, asOf: asOf, on: tx)
             let plan = try tx.execute("explain \(analyze ? "(analyze, buffers) " : "")\(sql)", name: "explain feature query")
             return plan.rows.compactMap { $0.string(at: 0) }.joined(separator: "\n")
         }
@@ -105,14 +114,18 @@ public struct FeatureQuery: Sendable {
 
     /// Binds the template's values as transaction-local settings; they never become SQL text.
     private func bind(series: SeriesID, start: String, end: String, settings: FeatureSettings, requireTarget: Bool,
-                      on tx: Connection) throws {
+                      asOf: AsOfRule, on tx: Connection) throws {
         let parameters: [(String, String)] = [
+            // Timestamps in the output (hour starts, lineage) print in UTC, so they compare as text.
+            ("TimeZone", "UTC"),
             ("gridcast.load_profile", series.loadProfile), ("gridcast.load_segment", series.loadSegment),
             ("gridcast.start_date", start), ("gridcast.end_date", end),
             ("gridcast.delay_days", String(settings.delayDays)),
             ("gridcast.lag_days", "{" + settings.lagDays.map(String.init).joined(separator: ",") + "}"),
             ("gridcast.require_target", requireTarget ? "true" : "false"),
             ("gridcast.history_start", LocalDate(start).map { $0.adding(days: -(settings.lagDays.max() ?? 0) - 35).description } ?? start),
+            ("gridcast.run_time", asOf.runTime ?? ""), ("gridcast.issue_time", asOf.issueTime),
+            ("gridcast.weather_mode", asOf.weather.rawValue), ("gridcast.known_at", asOf.knownAt ?? "now"),
         ]
         for (name, value) in parameters {
             try tx.execute("select set_config($1, $2, true)", [name, value], name: "feature parameter \(name)")

@@ -22,10 +22,20 @@ public struct ForecastRunResult: Sendable {
 
 /// Forecasts the selected series for one or more target days (a day-ahead run is one day; a
 /// backfill is many) and writes all rows in one transaction, so a run is either wholly there or not.
+///
+/// A day-ahead run (`dayAhead`) issues forecasts as of its own start: each target day that has not
+/// begun in the series' time zone is an issued forecast with run time = now, from the current
+/// champion. A day that has begun cannot be forecast day-ahead any more; it becomes a backtest as of
+/// D - 1 at the issue time, as every day of a backfill is, and its note says so.
 public struct ForecastRun {
+    public enum Mode: Sendable { case dayAhead, backfill }
+
     public let layout: SchemaLayout
     public let query: FeatureQuery
-    public var model: ModelChoice = .champion
+    /// The model of backtest days (issued days use the current champion unless a version is named).
+    public var model: ModelChoice = .championAtRunTime
+    public var mode: Mode = .backfill
+    public var policy = ForecastPolicy()
     public var lockWaitSeconds: Double = 600
     public var logger = Logger(label: "gridcast.forecast")
 
@@ -40,29 +50,59 @@ public struct ForecastRun {
     @discardableResult
     public func run(series: [SeriesID], targetDates: [String], runID: String, on connection: Connection,
                     failFast: Bool = false, progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
-        let forecaster = SeriesForecaster(query: query, layout: layout)
+        var forecaster = SeriesForecaster(query: query, layout: layout)
+        forecaster.policy = policy
+        let runStart = try connection.execute("select now()::text as t", name: "run start").first?.string("t") ?? ""
         var rows: [ForecastRow] = []
         var days: [ForecastRunResult.SeriesDay] = []
         for id in series {
-            for day in try forecaster.forecast(id, targetDates: targetDates, model: model, on: connection) {
-                switch day.rows {
-                case let .success(forecast):
-                    rows += forecast
-                    let ood = forecast.filter { !$0.outOfDistribution.isEmpty }.count
-                    days.append(.init(series: id, targetDate: day.date, hours: forecast.count, modelVersion: forecast.first?.modelVersion,
-                                      outOfDistributionHours: ood, note: day.note, error: nil))
-                    progress("\(id) \(day.date): \(forecast.count) hours with \(day.note)\(ood > 0 ? ", \(ood) out of distribution" : "")")
-                case let .failure(error):
-                    if failFast { throw error }
-                    let message = connection.target.redact("\(error)")
-                    days.append(.init(series: id, targetDate: day.date, hours: 0, modelVersion: nil, outOfDistributionHours: 0,
-                                      note: "", error: message))
-                    progress("\(id) \(day.date): FAILED: \(message)")
+            for part in try split(id, targetDates, on: connection) {
+                for day in try forecaster.forecast(id, targetDates: part.dates, model: modelChoice(part.kind), kind: part.kind,
+                                                   runTime: part.kind == .issued ? runStart : nil, on: connection) {
+                    let note = day.note + (part.kind == .backtest && mode == .dayAhead ? "; the day has begun, so a backtest" : "")
+                    switch day.rows {
+                    case let .success(forecast):
+                        rows += forecast
+                        let ood = forecast.filter { !$0.outOfDistribution.isEmpty }.count
+                        days.append(.init(series: id, targetDate: day.date, hours: forecast.count, modelVersion: forecast.first?.modelVersion,
+                                          outOfDistributionHours: ood, note: note, error: nil))
+                        progress("\(id) \(day.date): \(forecast.count) hours (\(part.kind.rawValue)) with \(note)"
+                                 + (ood > 0 ? ", \(ood) out of distribution" : ""))
+                    case let .failure(error):
+                        if failFast { throw error }
+                        let message = connection.target.redact("\(error)")
+                        days.append(.init(series: id, targetDate: day.date, hours: 0, modelVersion: nil, outOfDistributionHours: 0,
+                                          note: "", error: message))
+                        progress("\(id) \(day.date): FAILED: \(message)")
+                    }
                 }
             }
         }
         let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds)
         return ForecastRunResult(days: days, rowsWritten: written)
+    }
+
+    /// A named version is used for every day; otherwise issued days take the current champion (known
+    /// at the run time, which is now) and backtest days `model`.
+    private func modelChoice(_ kind: ForecastKind) -> ModelChoice {
+        if case .version = model { return model }
+        return kind == .issued ? .champion : model
+    }
+
+    /// The dates of one series split into issued days (not begun yet, day-ahead runs only) and backtests.
+    private func split(_ series: SeriesID, _ dates: [String], on connection: Connection) throws -> [(kind: ForecastKind, dates: [String])] {
+        guard mode == .dayAhead else { return [(.backtest, dates)] }
+        let valid = dates.filter { LocalDate($0) != nil }
+        let begun = Set(try connection.execute("""
+            select d.date::text as d
+            from unnest($1::date[]) as d(date)
+            cross join \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog c
+            join \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l on l.location = c.location
+            where c.load_profile = $2 and c.load_segment = $3 and (d.date::timestamp at time zone l.time_zone) <= now()
+            """, ["{" + valid.joined(separator: ",") + "}", series.loadProfile, series.loadSegment],
+            name: "target days already begun").rows.compactMap { $0.string("d") })
+        let issued = dates.filter { !begun.contains($0) }, backtests = dates.filter { begun.contains($0) }
+        return [(ForecastKind.issued, issued), (.backtest, backtests)].filter { !$0.1.isEmpty }
     }
 
     /// Tomorrow in the series' local time zone (the default target of a day-ahead run).

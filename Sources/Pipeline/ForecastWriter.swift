@@ -2,9 +2,11 @@ import Foundation
 import Migrations
 import Warehouse
 
-/// Writes forecast rows: COPY into a temporary staging table, then, in the same transaction, replace
-/// the rows of the same series, hours and as-of date and insert the new ones. A failure or a killed
-/// process at any point leaves the forecast table exactly as it was; re-running a date never duplicates.
+/// Writes forecast rows: COPY into a temporary staging table, then, in the same transaction, insert
+/// them, replacing only earlier *backtests* of the same series, hour, run time and model version (a
+/// re-run of the same backfill). Issued forecasts are never deleted or updated: a later day-ahead run
+/// adds rows beside them and the views pick the newest. A failure or a killed process at any point
+/// leaves the forecast table exactly as it was.
 public struct ForecastWriter {
     let layout: SchemaLayout
 
@@ -13,7 +15,19 @@ public struct ForecastWriter {
     /// Staging table columns, in COPY order.
     public static let columns = ["forecast_datetime", "predicted_lossadjustedload", "predicted_lower_bound", "predicted_upper_bound",
                           "run_id", "model_version", "load_profile", "load_segment", "year", "month", "day", "local_hour",
-                          "as_of_date", "out_of_distribution", "ood_reasons"]
+                          "as_of_date", "out_of_distribution", "ood_reasons", "forecast_kind", "run_time",
+                          "weather_issued_at", "sqmd_known_at", "model_registered_at", "in_sample", "fallback"]
+
+    /// The fields of one row in `columns` order, as COPY text (nil is NULL).
+    public static func fields(_ row: ForecastRow, runID: String) -> [String?] {
+        let date = row.localDate.split(separator: "-").map(String.init)
+        let reasons = row.outOfDistribution.isEmpty ? nil : ModelRegistry.arrayLiteral(row.outOfDistribution)
+        return [row.hourStart, row.prediction.sqlText, row.lower?.sqlText, row.upper?.sqlText, runID, String(row.modelVersion),
+                row.series.loadProfile, row.series.loadSegment] + date
+            + [String(row.localHour), row.asOfDate, row.outOfDistribution.isEmpty ? "f" : "t", reasons, row.kind.rawValue,
+               row.runTime.isEmpty ? nil : row.runTime, row.weatherIssuedAt, row.sqmdKnownAt, row.modelRegisteredAt,
+               row.inSample ? "t" : "f", row.fallback]
+    }
 
     /// - Parameters:
     ///   - lockWaitSeconds: how long to wait for another run writing the same series.
@@ -40,28 +54,17 @@ public struct ForecastWriter {
                 """, name: "create forecast staging")
             try tx.copyIn("copy forecast_staging (\(Self.columns.joined(separator: ", "))) from stdin", name: "copy forecasts") { writer in
                 for row in rows {
-                    let parts = row.localDate.split(separator: "-")
-                    try writer.append(row.hourStart)
-                    try writer.append(row.prediction)
-                    try writer.append(row.lower)
-                    try writer.append(row.upper)
-                    try writer.append(runID)
-                    try writer.append(row.modelVersion)
-                    try writer.append(row.series.loadProfile)
-                    try writer.append(row.series.loadSegment)
-                    for part in parts { try writer.append(String(part)) }
-                    try writer.append(row.localHour)
-                    try writer.append(row.asOfDate)
-                    try writer.append(row.outOfDistribution.isEmpty ? "f" : "t")
-                    try writer.append(row.outOfDistribution.isEmpty ? nil : ModelRegistry.arrayLiteral(row.outOfDistribution))
+                    for field in Self.fields(row, runID: runID) { try writer.append(field) }
                     try writer.endRow()
                 }
             }
             try tx.execute("""
                 delete from \(table) f using forecast_staging s
-                where f.load_profile = s.load_profile and f.load_segment = s.load_segment
-                  and f.forecast_datetime = s.forecast_datetime and f.as_of_date = s.as_of_date
-                """, name: "replace earlier forecasts")
+                where f.forecast_kind = 'backtest' and s.forecast_kind = 'backtest'
+                  and f.load_profile = s.load_profile and f.load_segment = s.load_segment
+                  and f.forecast_datetime = s.forecast_datetime and f.model_version = s.model_version
+                  and f.run_time is not distinct from s.run_time
+                """, name: "replace earlier backtests")
             let inserted = try tx.execute("""
                 insert into \(table) (\(Self.columns.joined(separator: ", ")), run_user, created_at)
                 select \(Self.columns.joined(separator: ", ")), current_user, now() from forecast_staging

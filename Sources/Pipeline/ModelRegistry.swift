@@ -12,6 +12,10 @@ public struct RegisteredModel: Sendable {
     public let features: [String]
     public let createdAt: String
     public let metrics: String
+    /// First and last target dates the model was fitted or tuned on (train start to validation end):
+    /// a forecast of a day inside is in-sample.
+    public var fitStart: String?
+    public var fitEnd: String?
 }
 
 /// What a new model version brings to the registry.
@@ -148,10 +152,14 @@ public struct ModelRegistry {
     private func model(_ series: SeriesID, where condition: String, _ extra: [any SQLBindable]) throws -> (RegisteredModel, Data)? {
         guard let row = try connection.execute("""
             select model_id, load_profile, load_segment, model_version, status, status_reason, features::text as features,
-                   created_at::text as created_at, metrics::text as metrics, model_json::text as model_json
+                   created_at::text as created_at, metrics::text as metrics, model_json::text as model_json,
+                   train_start::text as fit_start, coalesce(validation_end, train_end)::text as fit_end
             from \(table) where load_profile = $1 and load_segment = $2 and \(condition)
             """, [series.loadProfile, series.loadSegment] + extra, name: "read model \(series)").first else { return nil }
-        return (Self.decode(row), Data((row.string("model_json") ?? "").utf8))
+        var model = Self.decode(row)
+        model.fitStart = row.string("fit_start")
+        model.fitEnd = row.string("fit_end")
+        return (model, Data((row.string("model_json") ?? "").utf8))
     }
 
     static func decode(_ row: QueryResult.Row) -> RegisteredModel {

@@ -4,48 +4,30 @@ import Foundation
 import Migrations
 import Warehouse
 
-/// One forecast hour, ready to be written.
-public struct ForecastRow: Sendable {
-    public let series: SeriesID
-    public let hourStart: String
-    public let localDate: String
-    public let localHour: Int
-    public let prediction: Double
-    public let lower: Double
-    public let upper: Double
-    public let modelVersion: Int
-    public let asOfDate: String
-    public let outOfDistribution: [String]
-
-    public init(series: SeriesID, hourStart: String, localDate: String, localHour: Int, prediction: Double, lower: Double,
-                upper: Double, modelVersion: Int, asOfDate: String, outOfDistribution: [String]) {
-        self.series = series
-        self.hourStart = hourStart
-        self.localDate = localDate
-        self.localHour = localHour
-        self.prediction = prediction
-        self.lower = lower
-        self.upper = upper
-        self.modelVersion = modelVersion
-        self.asOfDate = asOfDate
-        self.outOfDistribution = outOfDistribution
-    }
-}
-
 /// Which model a forecast uses.
 public enum ModelChoice: Sendable {
     /// The current champion.
     case champion
-    /// The champion at the start of the target day; the current champion when none existed then.
-    case championAtTargetDay
+    /// The champion at each day's run time (backtests); the current champion when none existed then,
+    /// its rows then carry a model_registered_at after their run time.
+    case championAtRunTime
     /// A named version.
     case version(Int)
 }
 
-/// Forecasts every hour of one target day for one series with a registered model.
+/// One series-day's outcome.
+public struct SeriesDayForecast: Sendable {
+    public let date: String
+    public let rows: Result<[ForecastRow], Error>
+    public let note: String
+}
+
+/// Forecasts every hour of target days for one series with a registered model, each day as known at
+/// its run time: `runTime` for an issued day-ahead run (its start), else D - 1 at the policy's issue time.
 public struct SeriesForecaster: Sendable {
     public let query: FeatureQuery
     public let layout: SchemaLayout
+    public var policy = ForecastPolicy()
 
     public init(query: FeatureQuery, layout: SchemaLayout) {
         self.query = query
@@ -53,32 +35,34 @@ public struct SeriesForecaster: Sendable {
     }
 
     /// - Parameters:
-    ///   - targetDate: the local day to forecast (ISO); the run is as of the day before.
+    ///   - targetDate: the local day to forecast (ISO); a backtest is as of the day before.
     /// - Returns: 23, 24 or 25 rows, and a note on which model was used.
-    public func forecast(_ series: SeriesID, targetDate: String, model choice: ModelChoice,
-                         on connection: Connection) throws -> (rows: [ForecastRow], note: String) {
-        guard let day = try forecast(series, targetDates: [targetDate], model: choice, on: connection).first else {
+    public func forecast(_ series: SeriesID, targetDate: String, model choice: ModelChoice, kind: ForecastKind = .backtest,
+                         runTime: String? = nil, on connection: Connection) throws -> (rows: [ForecastRow], note: String) {
+        guard let day = try forecast(series, targetDates: [targetDate], model: choice, kind: kind, runTime: runTime,
+                                     on: connection).first else {
             throw ForecastError.badDate(targetDate)
         }
         return (try day.rows.get(), day.note)
     }
 
     /// Forecasts several days of one series. Consecutive days that use the same model share one
-    /// feature query over the date range (each row still sees only data as of its own day - 1), so a
-    /// 30-day backfill costs a few queries rather than thirty. Failures are reported per day.
-    public func forecast(_ series: SeriesID, targetDates: [String], model choice: ModelChoice,
-                         on connection: Connection) throws -> [(date: String, rows: Result<[ForecastRow], Error>, note: String)] {
+    /// feature query over the date range (each row still sees only what was known at its own run
+    /// time), so a 30-day backfill costs a few queries rather than thirty. Failures are per day.
+    public func forecast(_ series: SeriesID, targetDates: [String], model choice: ModelChoice, kind: ForecastKind = .backtest,
+                         runTime: String? = nil, on connection: Connection) throws -> [SeriesDayForecast] {
         let registry = ModelRegistry(connection: connection, layout: layout)
         var resolved: [(date: String, model: Result<(RegisteredModel, Data, String), Error>)] = []
         for date in targetDates.sorted() {
             guard LocalDate(date) != nil else { resolved.append((date, .failure(ForecastError.badDate(date)))); continue }
             resolved.append((date, Result { try chooseModel(series, target: date, choice: choice, registry: registry, connection: connection) }))
         }
-        var output: [(date: String, rows: Result<[ForecastRow], Error>, note: String)] = []
+        let asOf = runTime.map { AsOfRule(runTime: $0) } ?? .dayAhead(issueTime: policy.issueTime)
+        var output: [SeriesDayForecast] = []
         var index = 0
         while index < resolved.count {
             guard case let .success((model, json, _)) = resolved[index].model else {
-                if case let .failure(error) = resolved[index].model { output.append((resolved[index].date, .failure(error), "")) }
+                if case let .failure(error) = resolved[index].model { output.append(.init(date: resolved[index].date, rows: .failure(error), note: "")) }
                 index += 1
                 continue
             }
@@ -89,48 +73,94 @@ public struct SeriesForecaster: Sendable {
             }
             let group = Array(resolved[index...last])
             do {
-                let rows = try forecastRange(series, start: group.first!.date, end: group.last!.date, model: model, json: json, on: connection)
+                let days = try forecastRange(series, start: group.first!.date, end: group.last!.date, model: model, json: json,
+                                             kind: kind, asOf: asOf, on: connection)
                 for entry in group {
                     let note = (try? entry.model.get().2) ?? ""
-                    let dayRows = rows.filter { $0.localDate == entry.date }
-                    output.append((entry.date, dayRows.isEmpty
-                        ? .failure(FeatureError.noRows(series: series.description, reason: "the calendar has no hours for \(entry.date); run `gridcast calendar fill` for that range"))
-                        : .success(dayRows), note))
+                    let result = days[entry.date] ?? .failure(FeatureError.noRows(series: series.description,
+                        reason: "the calendar has no hours for \(entry.date); run `gridcast calendar fill` for that range"))
+                    let fallbackNote = (try? result.get())?.first?.fallback.map { ", \($0) fallback" } ?? ""
+                    output.append(.init(date: entry.date, rows: result, note: note + fallbackNote))
                 }
             } catch {
-                for entry in group { output.append((entry.date, .failure(error), "")) }
+                for entry in group { output.append(.init(date: entry.date, rows: .failure(error), note: "")) }
             }
             index = last + 1
         }
         return output
     }
 
+    /// Features as of each day's run time, predictions, intervals and lineage, per target day.
     private func forecastRange(_ series: SeriesID, start: String, end: String, model: RegisteredModel, json: Data,
-                               on connection: Connection) throws -> [ForecastRow] {
+                               kind: ForecastKind, asOf: AsOfRule, on connection: Connection) throws -> [String: Result<[ForecastRow], Error>] {
         let document = try JSONCoding.decode(MetricsDocument.self, from: model.metrics)
         let data = try query.fetch(on: connection, layout: layout, series: series, start: start, end: end,
-                                   settings: document.featureSettings, requireTarget: false)
+                                   settings: document.featureSettings, requireTarget: false, asOf: asOf)
         guard model.features.allSatisfy(data.matrix.featureNames.contains) else {
             let missing = model.features.filter { !data.matrix.featureNames.contains($0) }
             throw ForecastError.featuresMissing(series: series, version: model.version, missing: missing)
         }
         let matrix = data.matrix.columns(model.features)
-        guard matrix.rowCount > 0 else { return [] }
+        guard matrix.rowCount > 0 else { return [:] }
         // One thread: a day is 24 rows, and shard workers forecasting side by side must not fight over
         // cores with OpenMP threads that spin (see CoreBudget).
         let booster = try Booster(modelJSON: json)
         try booster.setParameter("nthread", "1")
         let predictions = try booster.predict(DMatrix(matrix, threads: 1))
-        var rows: [ForecastRow] = []
-        for (index, key) in data.keys.enumerated() {
-            let prediction = Double(predictions[index])
-            let bounds = document.intervals.bounds(prediction: prediction, hour: key.localHour)
-            let asOf = LocalDate(key.localDate).map { $0.adding(days: -1).description } ?? key.localDate
-            rows.append(ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
-                                    prediction: prediction, lower: bounds.lower, upper: bounds.upper, modelVersion: model.version,
-                                    asOfDate: asOf, outOfDistribution: Self.outOfRange(matrix, row: index, ranges: document.featureRanges)))
+        let baseline = SeasonalNaive(settings: document.featureSettings)
+        var byDay: [String: [Int]] = [:]
+        for (row, key) in data.keys.enumerated() { byDay[key.localDate, default: []].append(row) }
+
+        var output: [String: Result<[ForecastRow], Error>] = [:]
+        for (date, rows) in byDay {
+            let missingWeather = rows.filter { data.keys[$0].weatherIssuedAt == nil }.count
+            let useBaseline = missingWeather > 0 && !policy.allowMissingWeather
+            if useBaseline && !policy.fallbackToBaseline {
+                output[date] = .failure(ForecastError.missingWeather(series: series, date: date, missingHours: missingWeather,
+                                                                     hours: rows.count, runTime: data.keys[rows[0]].runTime))
+                continue
+            }
+            var dayRows: [ForecastRow] = []
+            for index in rows {
+                let key = data.keys[index]
+                var row: ForecastRow
+                if useBaseline {
+                    guard let value = baseline.value(data.matrix, row: index) else {
+                        dayRows = []
+                        break
+                    }
+                    row = ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
+                                      prediction: value, lower: nil, upper: nil, modelVersion: model.version,
+                                      asOfDate: Self.dayBefore(key.localDate),
+                                      outOfDistribution: ["weather missing: seasonal-naive fallback"])
+                    row.fallback = "seasonal_naive"
+                } else {
+                    let prediction = Double(predictions[index])
+                    let bounds = document.intervals.bounds(prediction: prediction, hour: key.localHour)
+                    row = ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
+                                      prediction: prediction, lower: bounds.lower, upper: bounds.upper, modelVersion: model.version,
+                                      asOfDate: Self.dayBefore(key.localDate),
+                                      outOfDistribution: Self.outOfRange(matrix, row: index, ranges: document.featureRanges))
+                }
+                row.kind = kind
+                row.runTime = key.runTime
+                row.weatherIssuedAt = key.weatherIssuedAt
+                row.sqmdKnownAt = key.sqmdKnownAt
+                row.modelRegisteredAt = model.createdAt
+                row.inSample = model.fitStart.map { $0 <= key.localDate } == true && model.fitEnd.map { key.localDate <= $0 } == true
+                dayRows.append(row)
+            }
+            output[date] = dayRows.isEmpty
+                ? .failure(ForecastError.missingWeather(series: series, date: date, missingHours: missingWeather, hours: rows.count,
+                                                        runTime: data.keys[rows[0]].runTime, baselineMissing: true))
+                : .success(dayRows)
         }
-        return rows
+        return output
+    }
+
+    /// `as_of_date` of a row: D - 1, the day a day-ahead forecast of D is made (run_time has the instant).
+    static func dayBefore(_ target: String) -> String {
+        LocalDate(target).map { $0.adding(days: -1).description } ?? target
     }
 
     /// Features of a row that are missing or outside the range seen in training. Calendar features are
@@ -158,18 +188,18 @@ public struct SeriesForecaster: Sendable {
         case .champion:
             guard let (model, json) = try registry.champion(series) else { throw ForecastError.noChampion(series) }
             return (model, json, "champion version \(model.version)")
-        case .championAtTargetDay:
+        case .championAtRunTime:
             let instant = try connection.execute("""
-                select ($1::date::timestamp at time zone l.time_zone)::text as instant
+                select ((($1::date - 1) + $4::time) at time zone l.time_zone)::text as instant
                 from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog c
                 join \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l on l.location = c.location
                 where c.load_profile = $2 and c.load_segment = $3
-                """, [target, series.loadProfile, series.loadSegment], name: "target day start").first?.string("instant")
+                """, [target, series.loadProfile, series.loadSegment, policy.issueTime], name: "run time of a backtest day").first?.string("instant")
             if let instant, let (model, json) = try registry.champion(series, at: instant) {
-                return (model, json, "version \(model.version), champion on \(target)")
+                return (model, json, "version \(model.version), champion at the run time")
             }
             guard let (model, json) = try registry.champion(series) else { throw ForecastError.noChampion(series) }
-            return (model, json, "current champion version \(model.version) (no model was champion on \(target))")
+            return (model, json, "current champion version \(model.version) (no model was champion at the run time)")
         }
     }
 }
@@ -178,6 +208,7 @@ public enum ForecastError: Error, CustomStringConvertible {
     case badDate(String)
     case noChampion(SeriesID)
     case featuresMissing(series: SeriesID, version: Int, missing: [String])
+    case missingWeather(series: SeriesID, date: String, missingHours: Int, hours: Int, runTime: String, baselineMissing: Bool = false)
 
     public var description: String {
         switch self {
@@ -187,6 +218,11 @@ public enum ForecastError: Error, CustomStringConvertible {
         case let .featuresMissing(series, version, missing):
             return "Model \(series) v\(version) needs features the current feature SQL no longer produces: \(missing.joined(separator: ", ")). "
                 + "Retrain the series or restore those columns in sql/features/dayahead_features.sql."
+        case let .missingWeather(series, date, missingHours, hours, runTime, baselineMissing):
+            let base = "\(series) \(date): \(missingHours) of \(hours) hours have no weather forecast issued at or before the run time \(runTime)"
+            if baselineMissing { return base + ", and the seasonal-naive fallback has no history for them either." }
+            return base + ". Load one (gridcast load weather --kind forecast), or pass --allow-missing-weather "
+                + "(hours flagged) or --fallback seasonal-naive (the baseline, flagged)."
         }
     }
 }

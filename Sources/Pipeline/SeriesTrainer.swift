@@ -44,8 +44,9 @@ public struct SeriesTrainer: Sendable {
     public func train(_ series: SeriesID, on connection: Connection) throws -> SeriesTrainingResult {
         let started = Date()
         let window = try trainingWindow(series, on: connection)
+        let asOf = configuration.asOf
         let data = try query.fetch(on: connection, layout: layout, series: series, start: window.start, end: window.end,
-                                   settings: configuration.features, requireTarget: true)
+                                   settings: configuration.features, requireTarget: true, asOf: asOf)
         let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
         let labels = data.targets.map { Float($0 ?? .nan) }
 
@@ -107,6 +108,8 @@ public struct SeriesTrainer: Sendable {
                                       featureVotes: selection.votes, rounds: final.bestRounds, searchTrials: search.trials.count,
                                       searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
         metrics.featureRanges = selected.ranges(split.train)
+        metrics.asOf = asOf
+        metrics.weatherAsIssuedShare = Lineage.asIssuedShare(data.keys)
         let version = try connection.withAdvisoryLock("gridcast.series.\(layout.operationalSchema).\(series)", waitSeconds: 600) {
             try registry.register(ModelRegistration(
                 series: series, trainStart: data.keys[split.train.lowerBound].localDate, trainEnd: data.keys[split.train.upperBound - 1].localDate,

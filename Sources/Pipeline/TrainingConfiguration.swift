@@ -30,8 +30,17 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var threadsPerSeries = 0
     /// Training processes sharing this machine's cores (the N of `--shard i/N`).
     public var processesSharingCores = 1
+    /// Weather for the training rows' target hours: the forecast issued before each day's run time where a
+    /// vintage is stored, else the observation (`.asIssuedOrObserved`, the default), or hindsight
+    /// (`.observed`). Recorded in the model's metrics (`as_of`).
+    public var trainingWeather: AsOfRule.WeatherMode = .asIssuedOrObserved
+    /// Local time on D - 1 at which each training row's day is taken as known (the daily schedule).
+    public var issueTime = AsOfRule.defaultIssueTime
 
     public init() {}
+
+    /// What each training row may know: its day as of D - 1 at `issueTime`, with `trainingWeather`.
+    public var asOf: AsOfRule { .dayAhead(issueTime: issueTime, weather: trainingWeather) }
 
     public func validate() throws(FeatureError) {
         try features.validate()
@@ -45,6 +54,10 @@ public struct TrainingConfiguration: Sendable, Codable {
         guard parallelSeries >= 0, threadsPerSeries >= 0, processesSharingCores >= 1 else {
             throw .invalidSetting("parallel series and threads must be 0 (automatic) or more")
         }
+        guard trainingWeather != .asKnown else {
+            throw .invalidSetting("training weather must be as-issued or observed (as-known is the forecast rule)")
+        }
+        guard AsOfRule.parseIssueTime(issueTime) != nil else { throw .invalidSetting("issue time '\(issueTime)' is not HH:MM") }
         guard intervalCoverage > 0, intervalCoverage < 1 else { throw .invalidSetting("interval coverage must be between 0 and 1") }
     }
 }

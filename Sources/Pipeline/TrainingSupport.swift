@@ -35,6 +35,15 @@ struct SeasonalNaive {
         return "lag_\(weekly)d"
     }
 
+    /// The baseline of one row without a training mean to fall back on (a forecast's fallback): the
+    /// weekly lag, else the 28-day same-hour mean, else nil.
+    func value(_ matrix: FeatureMatrix, row: Int) -> Double? {
+        let lag = matrix.column(lagName), mean28 = matrix.column("same_hour_mean_28d")
+        if row < lag.count, !lag[row].isNaN { return Double(lag[row]) }
+        if row < mean28.count, !mean28[row].isNaN { return Double(mean28[row]) }
+        return nil
+    }
+
     func predict(_ matrix: FeatureMatrix, rows: Range<Int>, fallback labels: [Float], train: Range<Int>) -> [Double] {
         let lag = matrix.column(lagName), mean28 = matrix.column("same_hour_mean_28d")
         let trainMean = train.isEmpty ? 0 : Double(train.reduce(Float(0)) { $0 + labels[$1] }) / Double(train.count)
@@ -62,9 +71,15 @@ struct MetricsDocument: Codable {
     var searchBestCVRMSE: Double
     var featureSettings: FeatureSettings
     var featureRanges: [String: [Float]] = [:]
+    /// The as-of rule of the training rows (run time per day, weather mode); nil for models trained
+    /// before it was recorded.
+    var asOf: AsOfRule?
+    /// Share of training rows whose weather was a forecast vintage known at the row's run time.
+    var weatherAsIssuedShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case model, baseline, skill, intervals, rounds
+        case asOf = "as_of", weatherAsIssuedShare = "weather_as_issued_share"
         case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
         case featureSettings = "feature_settings", featureRanges = "feature_ranges"

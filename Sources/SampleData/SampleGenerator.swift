@@ -25,6 +25,8 @@ public struct SampleOutput: Sendable, Equatable {
     public let sqmdFinal: URL
     /// Hourly weather as an Open-Meteo Historical Weather API response.
     public let weather: URL
+    /// Forecast vintages (one and two days ahead) as an Open-Meteo Previous Runs API response.
+    public let weatherForecasts: URL
     public let initialRows: Int
     public let finalRows: Int
     public let weatherHours: Int
@@ -42,7 +44,9 @@ public struct SampleOutput: Sendable, Equatable {
 /// commercial load lower), and for solar groups rooftop PV driven by the same clear-sky irradiance
 /// and cloud cover as the weather file. Submissions mimic publication delays relative to `end` (the
 /// sample's "today"): a trade date `d` has an Initial row when `end - d >= 14` days and also a Final
-/// row (slightly restated: late meter reads, small corrections) when `end - d >= 48` days.
+/// row (slightly restated: late meter reads, small corrections) when `end - d >= 48` days. Each row says
+/// when it arrived (`available_at`: 06:00 local on d + 14 or d + 48), so backtests can replay what
+/// was known on any past day.
 ///
 /// Same seed, same period: byte-identical files. Values of a (day, rate group) come from a random
 /// stream keyed by the day and the group, and meter counts follow calendar dates, so changing `end`
@@ -59,7 +63,10 @@ public struct SampleGenerator: Sendable {
     public static let initialDelayDays = 14
     public static let finalDelayDays = 48
     public static let defaultEnd = LocalDate(year: 2024, month: 12, day: 31)!
-    public static let sqmdHeader = "tradedatelocal,tradehourstartlocal,loadprofile,rategroup,loadlal,genlal,metercount,submission,dst_fold"
+    public static let sqmdHeader =
+        "tradedatelocal,tradehourstartlocal,loadprofile,rategroup,loadlal,genlal,metercount,submission,dst_fold,available_at"
+    /// Local time of day a submission's file arrives (Initial on trade date + 14 days, Final on + 48).
+    public static let arrivalHour = 6
 
     public init(seed: UInt64, start: LocalDate, end: LocalDate, location: GeoLocation = .sanDiego,
                 clock: LocalClock = .losAngeles, holidays: HolidayCalendar = HolidayCalendar(),
@@ -92,10 +99,14 @@ public struct SampleGenerator: Sendable {
         let weatherURL = directory.appendingPathComponent("weather_open_meteo.json")
         let weatherHours = try OpenMeteoWriter.write(weather, hours: days * 24, location: location,
                                                      timeZone: clock.timeZone, to: weatherURL)
+        let forecastURL = directory.appendingPathComponent("weather_forecast_previous_runs.json")
+        _ = try OpenMeteoWriter.write(SampleForecastVintages.columns(weather, seed: seed), gridStart: weather.gridStart,
+                                      hours: days * 24, location: location, timeZone: clock.timeZone, to: forecastURL)
         let initialURL = directory.appendingPathComponent("sqmd_initial.csv")
         let finalURL = directory.appendingPathComponent("sqmd_final.csv")
         let counts = try writeSQMD(weather: weather, days: days, initial: initialURL, final: finalURL)
         return SampleOutput(directory: directory, sqmdInitial: initialURL, sqmdFinal: finalURL, weather: weatherURL,
+                            weatherForecasts: forecastURL,
                             initialRows: counts.initial, finalRows: counts.final, weatherHours: weatherHours)
     }
 
@@ -121,6 +132,7 @@ public struct SampleGenerator: Sendable {
             let isHoliday = holidayDates.contains(date)
             let isWorkday = !date.isWeekend && !isHoliday
             let dateBytes = Array("\(date),".utf8)
+            let arrivals = (initial: arrival(date, afterDays: Self.initialDelayDays), final: arrival(date, afterDays: Self.finalDelayDays))
             var streams: [SplitMix64] = []
             var meters: [Int?] = []
             var dayFactor: [Double] = []
@@ -158,10 +170,10 @@ public struct SampleGenerator: Sendable {
                     let load = flows.imports * Double(count), generation = flows.exports * Double(count)
                     let rowStart = (dateBytes, localHour, prefixes[index])
                     writeRow(initialSink, rowStart, load * initialScale * initialError,
-                             generation * initialScale * initialError, initialCount, "Initial")
+                             generation * initialScale * initialError, initialCount, "Initial", arrivals.initial)
                     rows.initial += 1
                     if emitFinal {
-                        writeRow(finalSink, rowStart, load * finalError, generation * finalError, count, "Final")
+                        writeRow(finalSink, rowStart, load * finalError, generation * finalError, count, "Final", arrivals.final)
                         rows.final += 1
                     }
                 }
@@ -174,8 +186,18 @@ public struct SampleGenerator: Sendable {
         return rows
     }
 
+    /// `,YYYY-MM-DDTHH:MM:SSZ` of 06:00 local on `date + days` (the field, with its comma, as bytes).
+    private func arrival(_ date: LocalDate, afterDays days: Int) -> [UInt8] {
+        let instant = clock.startOfDay(date.adding(days: days)).addingTimeInterval(Double(Self.arrivalHour) * 3600)
+        let seconds = Int(instant.timeIntervalSince1970.rounded())
+        let day = LocalDate(dayNumber: Int((Double(seconds) / 86_400).rounded(.down)))
+        let second = seconds - day.dayNumber * 86_400
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return Array(",\(day)T\(two(second / 3600)):\(two(second % 3600 / 60)):00Z".utf8)
+    }
+
     private func writeRow(_ sink: ByteSink, _ key: ([UInt8], LocalHour, [UInt8]), _ load: Double,
-                          _ generation: Double, _ meters: Int, _ submission: String) {
+                          _ generation: Double, _ meters: Int, _ submission: String, _ arrival: [UInt8]) {
         sink.write(key.0)
         sink.write(key.1.hour)
         sink.write(byte: 44)
@@ -187,6 +209,7 @@ public struct SampleGenerator: Sendable {
         sink.write(meters)
         sink.write(submission == "Final" ? ",Final," : ",Initial,")
         sink.write(key.1.fold)
+        sink.write(arrival)
         sink.write(byte: 10)
     }
 }

@@ -94,10 +94,29 @@ enum OpenMeteoWriter {
         }
     }
 
+    /// One hourly array of a response.
+    struct Column {
+        let name: String
+        let unit: String
+        let decimals: Int
+        let values: [Double]
+    }
+
+    /// The nine stored variables of `weather`, as response columns.
+    static func columns(_ weather: SampleWeather) -> [Column] {
+        variables.map { Column(name: $0.name, unit: $0.unit, decimals: $0.decimals, values: values(weather, $0.name)) }
+    }
+
     /// Writes labels `0..<hours` of the grid (index 0 = first label) and returns the number written.
     static func write(_ weather: SampleWeather, hours: Int, location: GeoLocation, timeZone: TimeZone,
                       to url: URL) throws -> Int {
-        let offset = timeZone.secondsFromGMT(for: weather.gridStart)
+        try write(columns(weather), gridStart: weather.gridStart, hours: hours, location: location, timeZone: timeZone, to: url)
+    }
+
+    /// Writes `columns` for labels `0..<hours` of a grid starting at `gridStart`.
+    static func write(_ columns: [Column], gridStart: Date, hours: Int, location: GeoLocation, timeZone: TimeZone,
+                      to url: URL) throws -> Int {
+        let offset = timeZone.secondsFromGMT(for: gridStart)
         let sink = try ByteSink(url: url)
         sink.write("{\"latitude\":")
         sink.write(location.latitude, decimals: 4)
@@ -109,9 +128,9 @@ enum OpenMeteoWriter {
         sink.write(",\"elevation\":")
         sink.write(location.elevationMeters, decimals: 1)
         sink.write(",\n\"hourly_units\":{\"time\":\"iso8601\"")
-        for variable in variables { sink.write(",\"\(variable.name)\":\"\(variable.unit)\"") }
+        for column in columns { sink.write(",\"\(column.name)\":\"\(column.unit)\"") }
         sink.write("},\n\"hourly\":{\n\"time\":[")
-        let firstLabel = Int(weather.gridStart.timeIntervalSince1970.rounded()) + offset
+        let firstLabel = Int(gridStart.timeIntervalSince1970.rounded()) + offset
         for k in 0..<hours {
             if k > 0 { sink.write(byte: 44) }
             let seconds = firstLabel + 3600 * k
@@ -121,12 +140,11 @@ enum OpenMeteoWriter {
             try sink.flushIfNeeded()
         }
         sink.write("]")
-        for variable in variables {
-            sink.write(",\n\"\(variable.name)\":[")
-            let series = values(weather, variable.name)
+        for column in columns {
+            sink.write(",\n\"\(column.name)\":[")
             for k in 0..<hours {
                 if k > 0 { sink.write(byte: 44) }
-                sink.write(series[k], decimals: variable.decimals)
+                sink.write(column.values[k], decimals: column.decimals)
             }
             sink.write("]")
             try sink.flushIfNeeded()

@@ -49,7 +49,9 @@ enum CommandRunner {
             return 4
         case is IdentifierError, is TemplateError: return 4
         case is SelectionError, is RegistryError: return 64
-        case is ForecastError: return 6
+        case let error as ForecastError:
+            if case .missingWeather = error { return 8 }  // a required input of the day is missing: that day failed
+            return 6
         case is TrainingFailed, is ForecastIncomplete: return 8
         case let error as SQMDLoadError:
             switch error {

@@ -15,6 +15,7 @@ final class CLIWarehouse: @unchecked Sendable {
     var initialCSV: String { directory.appendingPathComponent("sqmd_initial.csv").path }
     var finalCSV: String { directory.appendingPathComponent("sqmd_final.csv").path }
     var weatherJSON: String { directory.appendingPathComponent("weather_open_meteo.json").path }
+    var weatherForecastJSON: String { directory.appendingPathComponent("weather_forecast_previous_runs.json").path }
 
     init(_ label: String, target: ConnectionTarget? = nil, start: String = "2024-01-01", end: String = "2024-12-31") throws {
         self.target = try target ?? TestCluster.freshDatabase(label)
@@ -46,6 +47,7 @@ final class CLIWarehouse: @unchecked Sendable {
     func loadAll() throws {
         try mustRun(["load", "sqmd", initialCSV, finalCSV])
         try mustRun(["load", "weather", weatherJSON])
+        try mustRun(["load", "weather", "--kind", "forecast", weatherForecastJSON])
         try mustRun(["calendar", "fill", "--from", "2023-01-01", "--to", "2025-01-02"])
     }
 

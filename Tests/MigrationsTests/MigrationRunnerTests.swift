@@ -6,6 +6,11 @@ import Warehouse
 
 @Suite("Migration runner")
 struct MigrationRunnerTests {
+    /// Files in migrations/: a file lost or added by mistake fails here.
+    static let migrationCount = 9
+    static let biViews: Set<String> = ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy",
+                                       "vw_forecast_accuracy_all", "vw_model_registry", "vw_champion_models", "vw_run_history"]
+
     static func runner(_ environment: DeploymentEnvironment, directory: URL = Repository.migrations) throws -> MigrationRunner {
         MigrationRunner(layout: SchemaLayout(environment: environment), files: try MigrationFile.load(from: directory))
     }
@@ -23,16 +28,15 @@ struct MigrationRunnerTests {
     func createsEverything(environment: DeploymentEnvironment, suffix: String) throws {
         let connection = try TestCluster.freshConnection("mig\(environment.rawValue)")
         let applied = try Self.runner(environment).migrate(on: connection)
-        #expect(applied.map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(applied.map(\.version) == Array(1...Self.migrationCount))
 
         #expect(try Self.relations(connection, schema: "gridcast_input\(suffix)")
-            == ["sqmd", "vw_sqmd_effective", "weather_locations", "weather_hourly", "load_rejects"])
+            == ["sqmd", "vw_sqmd_effective", "weather_locations", "weather_hourly", "load_rejects", "vw_sqmd_known"])
         #expect(try Self.relations(connection, schema: "gridcast_operational\(suffix)")
             == ["schema_migrations", "series_catalog", "run_log", "dayahead_load_forecasts", "model_registry",
-                "model_status_history", "vw_series_actuals_hourly", "vw_latest_forecasts", "calendar_hourly"])
+                "model_status_history", "vw_series_actuals_hourly", "calendar_hourly", "vw_forecasts_by_kind", "vw_latest_forecasts"])
         #expect(try Self.relations(connection, schema: "gridcast_bi\(suffix)")
-            == ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy", "vw_model_registry",
-                "vw_champion_models", "vw_run_history"])
+            == Self.biViews)
         let roles = try connection.execute("select rolname from pg_roles where rolname = any($1::text[]) order by 1",
                                            ["{gridcast_loader\(suffix),gridcast_runner\(suffix),gridcast_bi_reader\(suffix)}"],
                                            name: "roles").rows.compactMap { $0.string("rolname") }
@@ -58,10 +62,10 @@ struct MigrationRunnerTests {
         let before = try connection.execute("select count(*) as n, max(applied_at)::text as last from \(history)", name: "history").first
         #expect(try runner.migrate(on: connection).isEmpty)
         let after = try connection.execute("select count(*) as n, max(applied_at)::text as last from \(history)", name: "history").first
-        #expect(before?.int("n") == 8 && after?.int("n") == 8)
+        #expect(before?.int("n") == Self.migrationCount && after?.int("n") == Self.migrationCount)
         #expect(before?.string("last") == after?.string("last"))
         let states = try runner.status(on: connection)
-        #expect(states.count == 8)
+        #expect(states.count == Self.migrationCount)
         #expect(states.allSatisfy { if case .applied = $0.status { true } else { false } })
     }
 
@@ -109,7 +113,7 @@ struct MigrationRunnerTests {
         #expect(try connection.execute("select to_regclass('gridcast_operational_dev.half_done') is null as absent",
                                        name: "check").first?.bool("absent") == true)
         #expect(try connection.execute("select max(version) as v from gridcast_operational_dev.schema_migrations",
-                                       name: "history").first?.int("v") == 8)
+                                       name: "history").first?.int("v") == Self.migrationCount)
     }
 
     @Test("two concurrent migrate runs apply each file exactly once")
@@ -124,11 +128,11 @@ struct MigrationRunnerTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(counts.sorted() == [0, 8])
+        #expect(counts.sorted() == [0, Self.migrationCount])
         let connection = try Connection.open(target)
         let history = try connection.execute("select count(*) as n, count(distinct version) as d from gridcast_operational_preprod.schema_migrations",
                                              name: "history").first
-        #expect(history?.int("n") == 8 && history?.int("d") == 8)
+        #expect(history?.int("n") == Self.migrationCount && history?.int("d") == Self.migrationCount)
     }
 
     @Test("the printed script, run by hand, builds the same schema and records history")
@@ -137,10 +141,24 @@ struct MigrationRunnerTests {
         let runner = try Self.runner(.dev)
         let script = try runner.script()
         #expect(!script.contains("{{"))
-        try connection.executeScript(script, name: "printed script")
-        try connection.executeScript(script, name: "printed script again")
+        // Run as a DBA would, with psql; the second run must skip every file.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-migrate-\(UUID().uuidString).sql")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        for attempt in ["first", "second"] {
+            let psql = Process()
+            psql.executableURL = try TestCluster.cluster().binDirectory.appendingPathComponent("psql")
+            psql.arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", connection.target.conninfo, "-f", file.path]
+            let errors = Pipe()
+            psql.standardError = errors
+            psql.standardOutput = FileHandle.nullDevice
+            try psql.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            psql.waitUntilExit()
+            #expect(psql.terminationStatus == 0, "\(attempt) psql run: \(message)")
+        }
         #expect(try runner.migrate(on: connection).isEmpty)
-        #expect(try Self.relations(connection, schema: "gridcast_bi_dev").count == 6)
+        #expect(try Self.relations(connection, schema: "gridcast_bi_dev").count == Self.biViews.count)
     }
 
     @Test("an unknown placeholder is refused with file and line")

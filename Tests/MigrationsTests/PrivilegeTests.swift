@@ -31,7 +31,7 @@ struct PrivilegeTests {
     func biReader() throws {
         let connection = try Self.migrated()
         let role = "gridcast_bi_reader_dev"
-        for view in ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy",
+        for view in ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy", "vw_forecast_accuracy_all",
                      "vw_model_registry", "vw_champion_models", "vw_run_history"] {
             #expect(!Self.denied(connection, as: role, "select * from gridcast_bi_dev.\(view) limit 1"), "BI reader cannot read \(view)")
         }

@@ -86,7 +86,7 @@ struct ForecastPipelineTests {
         let rows = try forecaster.forecast(Self.series, targetDate: "2024-12-02", model: .champion, on: connection).rows
         let altered = rows.map { row in
             ForecastRow(series: row.series, hourStart: row.hourStart, localDate: row.localDate, localHour: row.localHour,
-                        prediction: row.prediction + 1000, lower: row.lower, upper: row.upper + 1000, modelVersion: row.modelVersion,
+                        prediction: row.prediction + 1000, lower: row.lower, upper: row.upper.map { $0 + 1000 }, modelVersion: row.modelVersion,
                         asOfDate: row.asOfDate, outOfDistribution: row.outOfDistribution)
         }
         #expect(throws: Injected.self) {
@@ -102,7 +102,7 @@ struct ForecastPipelineTests {
     func backfillAndAccuracy() throws {
         let (_, connection) = try Self.prepared("fcback")
         var run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
-        run.model = .championAtTargetDay
+        run.model = .championAtRunTime
         let dates = try BackfillDates.daysBack(7, before: "2024-12-01")
         #expect(dates == ["2024-11-24", "2024-11-25", "2024-11-26", "2024-11-27", "2024-11-28", "2024-11-29", "2024-11-30"])
         let result = try run.run(series: [Self.series], targetDates: dates, runID: try Self.runID(connection, kind: .backfill),

@@ -42,6 +42,8 @@ enum SampleWarehouse {
             let files = try SampleGenerator(seed: 7, start: start, end: end).write(to: directory)
             _ = try SQMDLoader(layout: layout).load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
             _ = try WeatherLoader(layout: layout).load(file: files.weather.path, on: connection)
+            _ = try WeatherLoader(layout: layout, options: WeatherLoadOptions(kind: .forecast))
+                .load(file: files.weatherForecasts.path, on: connection)
             try CalendarTableWriter(layout: layout).fill(from: start, through: end.adding(days: 2), on: connection)
         }
         let name = String(target.conninfo.split(separator: "=").last ?? "")

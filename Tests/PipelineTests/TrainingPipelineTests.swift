@@ -27,7 +27,8 @@ struct TrainingPipelineTests {
             let (stored, json) = try #require(try registry.version(series, trained.version))
             let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
                                                        start: trained.testWindow.start, end: trained.testWindow.end,
-                                                       settings: FeatureSettings(), requireTarget: true)
+                                                       settings: FeatureSettings(), requireTarget: true,
+                                                       asOf: SampleWarehouse.quickTraining.asOf)
             let reloaded = try Booster(modelJSON: json).predict(DMatrix(data.matrix.columns(stored.features))).map(Double.init)
             #expect(reloaded == trained.testPredictions, "\(series): stored model predicts differently")
         }

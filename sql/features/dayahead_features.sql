@@ -1,8 +1,9 @@
--- dayahead_features.sql: the feature matrix of one series, one row per local hour of the target dates.
+-- dayahead_features.sql: the feature matrix of one series, one row per local hour of the target dates,
+-- each computed from what was known at that day's run time (the as-of instant of its forecast).
 --
 -- Computes, in the warehouse: the target (net load of the series' rate groups, hours with enough
--- meters only), same-hour lags and rolling means that respect the SQMD data delay, the hour's weather,
--- calendar and solar position. gridcast reads the result with COPY TO STDOUT.
+-- meters only), same-hour lags and rolling means, the hour's weather, calendar and solar position.
+-- gridcast reads the result with COPY TO STDOUT.
 --
 -- Parameters are session settings, so values are never part of the SQL text. gridcast binds them
 -- with set_config($1, $2, true); by hand, SET them first, e.g. in psql after `gridcast features print`:
@@ -14,60 +15,120 @@
 --   set gridcast.lag_days = '{21,28,35,42,364}';-- same-hour lags in days; each must be >= delay + 1 (gridcast checks)
 --   set gridcast.require_target = 'true';       -- true: hours with an actual only (training); false: every hour
 --   set gridcast.history_start = '2023-05-01';  -- oldest trade date to read: start - longest lag - 35 days
+--   set gridcast.run_time = '';                 -- one as-of instant for every target day (a live run: now),
+--                                               -- or '' for each day's own: D - 1 at issue_time, local
+--   set gridcast.issue_time = '09:00';          -- local time of day a day-ahead forecast is issued on D - 1
+--   set gridcast.weather_mode = 'as_known';     -- as_known: only weather issued at or before the run time
+--                                               -- as_issued_or_observed: that, else observed (training)
+--                                               -- observed: observed weather only (hindsight, for comparison)
+--   set gridcast.known_at = '2024-07-01 00:00+00'; -- targets (labels) as known at this instant (the run's start)
 -- Identifier placeholders: {{input_schema}}, {{operational_schema}}.
 --
--- Leakage guard: every use of actuals below is bounded by local_date <= target date - 1 - delay,
--- so even a mistaken lag cannot read data that was not available on the as-of date (target - 1).
+-- As-known rules (SPEC 8): the lags and rolling means of day D use, per SQMD key, the newest submission
+-- whose available_at is at or before D's run time (Initial until its Final arrives), and never a trade
+-- date after D - 1 - delay, even if a lag were set shorter; the weather of an hour is the newest row
+-- issued at or before the run time (an observation is issued at its own hour, so observed values are
+-- only ever used for hours before the run time). The lineage columns say what was used: run_time,
+-- weather_issued_at (newest issue time of the hour's weather) and sqmd_known_at (newest SQMD arrival
+-- behind the day's history features).
 
 with params as (
-    select current_setting('gridcast.load_profile')          as load_profile,
-           current_setting('gridcast.load_segment')          as load_segment,
-           current_setting('gridcast.start_date')::date      as start_date,
-           current_setting('gridcast.end_date')::date        as end_date,
-           current_setting('gridcast.delay_days')::int       as delay_days,
-           current_setting('gridcast.lag_days')::int[]       as lag_days,
-           current_setting('gridcast.require_target')::bool  as require_target
+    select current_setting('gridcast.load_profile')                       as load_profile,
+           current_setting('gridcast.load_segment')                       as load_segment,
+           current_setting('gridcast.start_date')::date                   as start_date,
+           current_setting('gridcast.end_date')::date                     as end_date,
+           current_setting('gridcast.delay_days')::int                    as delay_days,
+           current_setting('gridcast.lag_days')::int[]                    as lag_days,
+           current_setting('gridcast.require_target')::bool               as require_target,
+           nullif(current_setting('gridcast.run_time'), '')::timestamptz  as run_time,
+           current_setting('gridcast.issue_time')::time                   as issue_time,
+           current_setting('gridcast.weather_mode')                       as weather_mode,
+           current_setting('gridcast.known_at')::timestamptz              as known_at
 ),
 series as (
-    select c.load_profile, c.load_segment, c.location, l.time_zone
+    select c.load_profile, c.load_segment, c.location, c.meter_threshold, l.time_zone
     from {{operational_schema}}.series_catalog c
     join {{input_schema}}.weather_locations l on l.location = c.location
     join params p on c.load_profile = p.load_profile and c.load_segment = p.load_segment
 ),
+-- Each target day and its run time: one given instant, or D - 1 at the issue time in local time.
+target_days as (
+    select d::date                                                                    as local_date,
+           coalesce(p.run_time, ((d::date - 1) + p.issue_time) at time zone s.time_zone) as run_time
+    from params p
+    cross join series s
+    cross join generate_series(p.start_date, p.end_date, interval '1 day') as d
+),
 -- Every local hour of the target dates (23, 24 or 25 per day), from the calendar table.
 targets as (
-    select k.*
+    select k.*, td.run_time
     from {{operational_schema}}.calendar_hourly k
     join series s on k.location = s.location
-    cross join params p
-    where k.local_date between p.start_date and p.end_date
+    join target_days td on td.local_date = k.local_date
 ),
--- Actual net load of the series, from far enough back for the longest lag. The filters use the
--- settings directly (not a join with params) so PostgreSQL pushes them into the SQMD scan.
-actuals as (
-    select a.tradedatelocal as local_date, a.tradehourstartlocal as local_hour, a.dst_fold, a.hour_start_utc, a.net_load_kwh
-    from {{operational_schema}}.vw_series_actuals_hourly a
-    where a.load_profile = current_setting('gridcast.load_profile')
-      and a.load_segment = current_setting('gridcast.load_segment')
-      and a.tradedatelocal between current_setting('gridcast.history_start')::date
+-- The series' SQMD rows from far enough back for the longest lag, each with the span in which it was
+-- the newest known submission of its key. The filters use the settings directly (not a join with
+-- params) so PostgreSQL pushes them into the SQMD scan.
+sqmd_rows as (
+    select q.tradedatelocal, q.tradehourstartlocal, q.dst_fold, q.hour_start_utc,
+           q.loadlal - q.genlal as net_kwh, q.metercount, q.known_from, q.known_until
+    from {{input_schema}}.vw_sqmd_known q
+    where q.loadprofile = current_setting('gridcast.load_profile')
+      and {{operational_schema}}.load_segment_of(q.rategroup) = current_setting('gridcast.load_segment')
+      and q.tradedatelocal between current_setting('gridcast.history_start')::date
                                and current_setting('gridcast.end_date')::date
+      and q.known_from < q.known_until
 ),
--- The repeated 01:00 hour of a fall-back day is a second reading of the same clock hour; lags and
--- rolling means use the first (dst_fold = 0), so every day has one value per clock hour.
-same_hour as (
-    select local_date, local_hour, net_load_kwh,
-           avg(net_load_kwh) over (partition by local_hour order by local_date
-                                   range between interval '6 days' preceding and current row) as mean_7d,
-           avg(net_load_kwh) over (partition by local_hour order by local_date
-                                   range between interval '27 days' preceding and current row) as mean_28d
-    from actuals
-    where dst_fold = 0
+-- Vintages of the series' hourly net load: its value from each instant a submission arrived until the
+-- next one did. Hours with too few meters at a vintage are unknown during it.
+vintages as (
+    select v.*
+    from (
+        select i.tradedatelocal, i.tradehourstartlocal, i.dst_fold, i.hour_start_utc, i.known_from,
+               coalesce(lead(i.known_from) over (partition by i.hour_start_utc order by i.known_from),
+                        'infinity'::timestamptz)                                     as known_until,
+               i.net_load_kwh, i.meter_count
+        from (
+            select i.tradedatelocal, i.tradehourstartlocal, i.dst_fold, i.hour_start_utc, i.known_from,
+                   sum(r.net_kwh) as net_load_kwh, sum(r.metercount) as meter_count
+            from (select distinct tradedatelocal, tradehourstartlocal, dst_fold, hour_start_utc, known_from
+                  from sqmd_rows) i
+            join sqmd_rows r
+              on r.hour_start_utc = i.hour_start_utc and r.known_from <= i.known_from and i.known_from < r.known_until
+            group by i.tradedatelocal, i.tradehourstartlocal, i.dst_fold, i.hour_start_utc, i.known_from
+        ) i
+    ) v
+    cross join series s
+    where v.meter_count >= s.meter_threshold
 ),
-daily as (
-    select local_date, avg(net_load_kwh) as day_mean,
-           avg(avg(net_load_kwh)) over (order by local_date range between interval '6 days' preceding and current row) as day_mean_7d
-    from actuals
-    group by local_date
+-- Days back that history features read: every lag and the 28-day rolling window.
+offsets as (
+    select distinct o.days_back
+    from params p
+    cross join lateral (select unnest(p.lag_days)
+                        union all
+                        select generate_series(p.delay_days + 1, p.delay_days + 28)) as o(days_back)
+),
+-- Each target day with each trade date its history reads, at most D - 1 - delay (the leakage guard,
+-- whatever the lags say). Materialized, so the join below is a hash join on the trade date rather than
+-- a nested loop over every vintage.
+day_offsets as materialized (
+    select td.local_date as target_date, td.run_time, o.days_back, td.local_date - o.days_back as trade_date
+    from target_days td
+    cross join offsets o
+    cross join params p
+    where o.days_back >= p.delay_days + 1
+),
+-- The history each target day saw: the same-hour value of each day back as known at its run time.
+-- The repeated 01:00 hour of a fall-back day is a second reading of the same clock hour; history uses
+-- the first (dst_fold = 0), so every day has one value per clock hour.
+history as (
+    select d.target_date, d.days_back, v.tradehourstartlocal as local_hour, v.net_load_kwh, v.known_from
+    from day_offsets d
+    join vintages v
+      on v.tradedatelocal = d.trade_date
+     and v.dst_fold = 0
+     and v.known_from <= d.run_time and d.run_time < v.known_until
 ),
 lags as (
     select t.hour_start_utc,
@@ -75,31 +136,66 @@ lags as (
     from targets t
     cross join params p
     cross join unnest(p.lag_days) with ordinality as l(days, position)
-    left join same_hour h
-           on h.local_hour = t.local_hour
-          and h.local_date = t.local_date - l.days
-          and h.local_date <= t.local_date - 1 - p.delay_days
+    left join history h on h.target_date = t.local_date and h.days_back = l.days and h.local_hour = t.local_hour
     group by t.hour_start_utc
 ),
--- Weather for the hour: observed where it exists, else the newest forecast issued before the
--- target day began. Instantaneous values at the hour start; radiation (a mean over the preceding
--- hour in Open-Meteo) at the hour's end.
-weather as (
-    select distinct on (w.valid_at) w.*
-    from {{input_schema}}.weather_hourly w
-    join series s on w.location = s.location
+rolling as (
+    select h.target_date, h.local_hour,
+           avg(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7) as mean_7d,
+           avg(h.net_load_kwh)                                               as mean_28d
+    from history h
     cross join params p
+    where h.days_back between p.delay_days + 1 and p.delay_days + 28
+    group by h.target_date, h.local_hour
+),
+daily as (
+    select h.target_date,
+           avg(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7) as day_mean_7d,
+           max(h.known_from)                                                  as sqmd_known_at
+    from history h
+    cross join params p
+    group by h.target_date
+),
+-- The label: the hour's net load as known when the run started (Final where it has arrived).
+labels as (
+    select v.hour_start_utc, v.net_load_kwh
+    from vintages v
+    cross join params p
+    where v.tradedatelocal between p.start_date and p.end_date
+      and v.known_from <= p.known_at and p.known_at < v.known_until
+),
+-- Weather for each target hour: instantaneous values at the hour start ('state'); radiation, a mean
+-- over the preceding hour in Open-Meteo, at the hour's end ('radiation'). Each is the newest row
+-- issued at or before the day's run time; in the training modes an observation may stand in.
+weather_needs as (
+    select hour_start_utc as target_hour, hour_start_utc as valid_at, run_time, 'state' as part from targets
+    union all
+    select hour_start_utc, hour_start_utc + interval '1 hour', run_time, 'radiation' from targets
+),
+weather as (
+    select distinct on (n.target_hour, n.part) n.target_hour, n.part, w.*
+    from weather_needs n
+    cross join series s
+    cross join params p
+    join {{input_schema}}.weather_hourly w on w.location = s.location and w.valid_at = n.valid_at
     where w.valid_at >= ((p.start_date - 1)::timestamp at time zone 'UTC')
       and w.valid_at < ((p.end_date + 2)::timestamp at time zone 'UTC')
-      and (w.kind = 'observed'
-           or w.issued_at <= date_trunc('day', w.valid_at at time zone s.time_zone) at time zone s.time_zone)
-    order by w.valid_at, (w.kind = 'observed') desc, w.issued_at desc
+      and case p.weather_mode
+            when 'observed' then w.kind = 'observed'
+            when 'as_issued_or_observed' then w.issued_at <= n.run_time or w.kind = 'observed'
+            else w.issued_at <= n.run_time
+          end
+    order by n.target_hour, n.part, (w.issued_at <= n.run_time) desc, (w.kind = 'observed') desc, w.issued_at desc
 )
 select t.hour_start_utc,
        t.local_date,
        t.local_hour,
        t.dst_fold,
        a.net_load_kwh                                   as target,
+       t.run_time,
+       -- null when the hour has no temperature: the hour's weather is missing (radiation alone is not enough)
+       case when w.temperature_2m is not null then greatest(w.issued_at, r.issued_at) end as weather_issued_at,
+       d.sqmd_known_at,
        -- calendar
        t.local_hour                                     as hour_of_day,
        t.day_of_week,
@@ -133,7 +229,7 @@ select t.hour_start_utc,
        r.diffuse_radiation,
        max(w.temperature_2m) over (partition by t.local_date) as day_max_temperature,
        avg(w.temperature_2m) over (partition by t.local_date) as day_mean_temperature,
-       -- history, as of target date - 1 - delay
+       -- history, as known at the run time, trade dates up to target date - 1 - delay
        g.same_hour_lags,
        h.mean_7d                                        as same_hour_mean_7d,
        h.mean_28d                                       as same_hour_mean_28d,
@@ -141,10 +237,10 @@ select t.hour_start_utc,
 from targets t
 cross join params p
 join lags g on g.hour_start_utc = t.hour_start_utc
-left join actuals a on a.hour_start_utc = t.hour_start_utc
-left join weather w on w.valid_at = t.hour_start_utc
-left join weather r on r.valid_at = t.hour_start_utc + interval '1 hour'
-left join same_hour h on h.local_hour = t.local_hour and h.local_date = t.local_date - 1 - p.delay_days
-left join daily d on d.local_date = t.local_date - 1 - p.delay_days
+left join labels a on a.hour_start_utc = t.hour_start_utc
+left join weather w on w.target_hour = t.hour_start_utc and w.part = 'state'
+left join weather r on r.target_hour = t.hour_start_utc and r.part = 'radiation'
+left join rolling h on h.target_date = t.local_date and h.local_hour = t.local_hour
+left join daily d on d.target_date = t.local_date
 where a.net_load_kwh is not null or not p.require_target
 order by t.hour_start_utc;

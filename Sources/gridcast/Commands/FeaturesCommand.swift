@@ -30,7 +30,11 @@ struct FeaturesCommand: ParsableCommand {
                            set_config('gridcast.delay_days', '\(settings.delayDays)', false),
                            set_config('gridcast.lag_days', '{\(settings.lagDays.map(String.init).joined(separator: ","))}', false),
                            set_config('gridcast.require_target', 'false', false),
-                           set_config('gridcast.history_start', (date '\(date.replacingOccurrences(of: "'", with: "''"))' - \((settings.lagDays.max() ?? 0) + 35))::text, false);
+                           set_config('gridcast.history_start', (date '\(date.replacingOccurrences(of: "'", with: "''"))' - \((settings.lagDays.max() ?? 0) + 35))::text, false),
+                           set_config('gridcast.run_time', '', false),
+                           set_config('gridcast.issue_time', '\(AsOfRule.defaultIssueTime)', false),
+                           set_config('gridcast.weather_mode', 'as_known', false),
+                           set_config('gridcast.known_at', 'now', false);
 
                     """)
                 print(try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory).rendered(options.layout))

@@ -17,13 +17,40 @@ struct ForecastOptions: ParsableArguments {
 
     @Option(name: .customLong("sql-dir"), help: "Folder holding features/dayahead_features.sql (default: the nearest sql/).")
     var sqlDirectory: String?
+
+    @Option(name: .customLong("issue-time"),
+            help: "Local time HH:MM on D-1 at which a backtest of day D is as of (the daily schedule's issue time).")
+    var issueTime: String = AsOfRule.defaultIssueTime
+
+    @Flag(name: .customLong("allow-missing-weather"),
+          help: "Forecast a day whose weather forecast lacks hours anyway (those hours flagged out of distribution).")
+    var allowMissingWeather = false
+
+    @Option(help: "What to write for a series-day without weather: none (fail it, exit 8) or seasonal-naive (the baseline, flagged).")
+    var fallback: FallbackChoice = .none
+
+    func validate() throws {
+        guard AsOfRule.parseIssueTime(issueTime) != nil else {
+            throw ValidationError("--issue-time '\(issueTime)' is not a local time HH:MM (e.g. 09:00).")
+        }
+    }
+
+    var policy: ForecastPolicy {
+        ForecastPolicy(issueTime: AsOfRule.parseIssueTime(issueTime) ?? AsOfRule.defaultIssueTime,
+                       allowMissingWeather: allowMissingWeather, fallbackToBaseline: fallback == .seasonalNaive)
+    }
+}
+
+enum FallbackChoice: String, ExpressibleByArgument, CaseIterable {
+    case none
+    case seasonalNaive = "seasonal-naive"
 }
 
 /// Runs a forecast over series x dates inside a run-log row, prints a table, and returns the summary.
 enum ForecastExecution {
     static func run(_ options: GlobalOptions, kind: RunKind, command: String, series seriesOptions: SeriesOptions,
                     forecast: ForecastOptions, dates: @escaping (Connection) throws -> [String],
-                    model: ModelChoice) throws {
+                    model: ModelChoice, mode: ForecastRun.Mode) throws {
         try CommandRunner.run(options, command: command) { logger in
             let connection = try options.connect(logger)
             let layout = options.layout
@@ -32,6 +59,8 @@ enum ForecastExecution {
             var run = ForecastRun(layout: layout, query: try FeatureQuery.dayAhead(sqlDirectory: forecast.sqlDirectory).checked(for: layout))
             run.model = forecast.modelVersion.map(ModelChoice.version) ?? model
             run.lockWaitSeconds = forecast.lockWait
+            run.mode = mode
+            run.policy = forecast.policy
             run.logger = logger
             var result: ForecastRunResult?
             struct Arguments: Encodable { let series: [String]; let dates: [String]; let modelVersion: Int? }
@@ -85,7 +114,7 @@ struct ForecastCommand: ParsableCommand {
                                   dates: { connection in
                                       if let date { return try BackfillDates.list([date]) }
                                       return [try ForecastRun.tomorrow(on: connection, layout: options.layout)]
-                                  }, model: .champion)
+                                  }, model: .champion, mode: .dayAhead)
     }
 }
 
@@ -93,7 +122,7 @@ struct ForecastCommand: ParsableCommand {
 struct BackfillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
-        abstract: "Forecast past days, each as of its own day, with the model that was champion then (or --model-version).")
+        abstract: "Backtest past days, each as known on D-1 at --issue-time, with the model that was champion then (or --model-version).")
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var seriesOptions: SeriesOptions
@@ -122,6 +151,6 @@ struct BackfillCommand: ParsableCommand {
                                           return try BackfillDates.daysBack(daysBack, before: reference)
                                       }
                                       return try BackfillDates.list(dates)
-                                  }, model: .championAtTargetDay)
+                                  }, model: .championAtRunTime, mode: .backfill)
     }
 }

@@ -31,6 +31,12 @@ struct LoadWeatherCommand: ParsableCommand {
     @Option(name: .customLong("issued-at"), help: "When a forecast was issued, with offset, e.g. 2024-06-01T06:00:00Z.")
     var issuedAt: String?
 
+    @Option(name: .customLong("lead-hours"), help: """
+        Forecast files without one issue time: each hour was issued this many hours before it (Historical Forecast \
+        API). Previous Runs files (..._previous_dayN columns) need neither: each column is issued N days before its hour.
+        """)
+    var leadHours: Int?
+
     @Option(help: "Weather location name in weather_locations.")
     var location: String = "san_diego"
 
@@ -63,8 +69,8 @@ struct LoadWeatherCommand: ParsableCommand {
         if kind == .observed, issuedAt != nil {
             throw ValidationError("--issued-at applies to --kind forecast only; observed rows are issued when valid.")
         }
-        if kind == .forecast, issuedAt == nil, url == nil {
-            throw ValidationError("A forecast file needs --issued-at: Open-Meteo files do not record when they were issued.")
+        if let leadHours, leadHours < 0 || leadHours > 16 * 24 || issuedAt != nil || kind == .observed {
+            throw ValidationError("--lead-hours takes 0-384 hours, for --kind forecast without --issued-at.")
         }
         if WeatherTimeInterpretation(rawValue: timeLabels) == nil {
             throw ValidationError("--time-labels must be automatic, fixed-offset or wall-clock.")
@@ -86,7 +92,8 @@ struct LoadWeatherCommand: ParsableCommand {
 
     var loadOptions: WeatherLoadOptions {
         WeatherLoadOptions(location: location, kind: WeatherKind(rawValue: kind) ?? .observed,
-                           issuedAt: issuedAt.flatMap(WeatherLoadOptions.instant), coordinateTolerance: coordinateTolerance,
+                           issuedAt: issuedAt.flatMap(WeatherLoadOptions.instant), leadHours: leadHours,
+                           coordinateTolerance: coordinateTolerance,
                            timeInterpretation: WeatherTimeInterpretation(rawValue: timeLabels) ?? .automatic)
     }
 

@@ -95,7 +95,9 @@ struct QuickstartCommand: ParsableCommand {
             let sqmd = try SQMDLoader(layout: layout).load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
             Progress.step("SQMD: \(sqmd.inserted) inserted, \(sqmd.rejected) rejected in \(String(format: "%.1f", sqmd.seconds)) s.")
             let weather = try WeatherLoader(layout: layout).load(file: files.weather.path, on: connection)
-            Progress.step("Weather: \(weather.inserted) hours inserted.")
+            let forecasts = try WeatherLoader(layout: layout, options: WeatherLoadOptions(kind: .forecast))
+                .load(file: files.weatherForecasts.path, on: connection)
+            Progress.step("Weather: \(weather.inserted) observed hours and \(forecasts.inserted) forecast hours (1- and 2-day vintages) inserted.")
         } else {
             Progress.step("Sample data already loaded (\(loaded) SQMD rows); skipping generation.")
         }
@@ -129,13 +131,14 @@ struct QuickstartCommand: ParsableCommand {
         var run = ForecastRun(layout: layout, query: try FeatureQuery.dayAhead())
         run.logger = logger
         let log = try RunLog(target: connection.target, layout: layout, logger: logger)
-        run.model = .championAtTargetDay
+        run.model = .championAtRunTime
         let days = try BackfillDates.daysBack(backfillDays, before: today.description)
         Progress.step("Backfilling \(days.count) days (\(days.first ?? "") to \(days.last ?? "")) ...")
         let backfillID = try log.start(kind: .backfill, arguments: ["source": "quickstart", "days": "\(days.count)"]).uuidString.lowercased()
         let backfill = try run.run(series: series, targetDates: days, runID: backfillID, on: connection)
         try log.succeed(rows: backfill.rowsWritten)
         run.model = .champion
+        run.mode = .dayAhead
         let tomorrow = today.adding(days: 1).description
         Progress.step("Forecasting tomorrow, \(tomorrow) ...")
         let forecastID = try log.start(kind: .forecast, arguments: ["source": "quickstart", "date": tomorrow]).uuidString.lowercased()

@@ -3,6 +3,11 @@ import Foundation
 import Pipeline
 import Warehouse
 
+enum TrainingWeatherChoice: String, ExpressibleByArgument, CaseIterable {
+    case asIssued = "as-issued"
+    case observed
+}
+
 /// `gridcast train`: train, evaluate and register models for the selected series.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +32,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "XGBoost threads per series (default: cores / series at once; --shard i/N assumes its N processes share this machine).")
     var threads: Int = 0
     @Option(help: "Random seed of the search.") var seed: UInt64 = 42
+    @Option(name: .customLong("training-weather"),
+            help: "Weather of the training rows: as-issued (the forecast known on D-1 at --issue-time where one is stored, else the observation) or observed (hindsight).")
+    var trainingWeather: TrainingWeatherChoice = .asIssued
+    @Option(name: .customLong("issue-time"), help: "Local time HH:MM on D-1 at which each training day is taken as known.")
+    var issueTime: String = AsOfRule.defaultIssueTime
     @Option(name: .customLong("sql-dir"), help: "Folder holding features/dayahead_features.sql (default: the nearest sql/).") var sqlDirectory: String?
 
     func validate() throws {
@@ -53,6 +63,8 @@ struct TrainCommand: ParsableCommand {
         configuration.threadsPerSeries = threads
         configuration.processesSharingCores = seriesOptions.selection.shard?.count ?? 1
         configuration.seed = seed
+        configuration.trainingWeather = trainingWeather == .observed ? .observed : .asIssuedOrObserved
+        configuration.issueTime = AsOfRule.parseIssueTime(issueTime) ?? issueTime
         return configuration
     }
 

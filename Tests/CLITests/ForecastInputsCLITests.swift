@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import TestSupport
+import Warehouse
+
+/// Required inputs and the as-of options of `gridcast forecast` and `backfill`, through the executable.
+@Suite("Forecast inputs through the CLI", .serialized)
+struct ForecastInputsCLITests {
+    static let table = "gridcast_operational_dev.dayahead_load_forecasts"
+
+    @Test("a day without weather forecasts exits 8 with what to do; --fallback seasonal-naive writes the flagged baseline")
+    func missingWeatherExits8() throws {
+        let warehouse = try ConcurrencyAndSecurityTests.shared.get()
+        let day = "2024-12-10"
+        try warehouse.connection.execute("""
+            delete from gridcast_input_dev.weather_hourly
+            where kind = 'forecast' and valid_at >= '2024-12-10 08:00+00' and valid_at <= '2024-12-11 08:00+00'
+            """, name: "drop the day's forecasts")
+        let failed = try warehouse.gridcast(["forecast", "--series", "RES-SOLAR", "--date", day])
+        #expect(failed.exitCode == 8, "\(failed.stderr)")
+        #expect(failed.stderr.contains("24 of 24 hours have no weather forecast issued at or before the run time"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("--fallback seasonal-naive"))
+        let dated = "\(Self.table) where load_profile = 'RES' and load_segment = 'SOLAR' and make_date(year, month, day) = '\(day)'"
+        #expect(try warehouse.int("select count(*) as n from \(dated)") == 0)
+
+        let fallback = try warehouse.gridcast(["forecast", "--series", "RES-SOLAR", "--date", day, "--fallback", "seasonal-naive"])
+        #expect(fallback.exitCode == 0, "\(fallback.stderr)")
+        #expect(try warehouse.int("""
+            select count(*) as n from \(dated) and fallback = 'seasonal_naive' and forecast_kind = 'backtest'
+            """) == 24)
+    }
+
+    @Test("--issue-time sets each backtest's run time (D - 1 local); a bad time is refused before anything runs")
+    func issueTime() throws {
+        let warehouse = try ConcurrencyAndSecurityTests.shared.get()
+        let bad = try warehouse.gridcast(["backfill", "--series", "RES-SOLAR", "--date", "2024-12-12", "--issue-time", "25:00"])
+        #expect(bad.exitCode == 64, "\(bad.stderr)")
+        #expect(bad.stderr.contains("--issue-time '25:00' is not a local time HH:MM"), "\(bad.stderr)")
+        try warehouse.mustRun(["backfill", "--series", "RES-SOLAR", "--date", "2024-12-12", "--issue-time", "06:30"])
+        #expect(try warehouse.string("""
+            select string_agg(distinct to_char(run_time at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), ',') from \(Self.table)
+            where load_profile = 'RES' and load_segment = 'SOLAR' and make_date(year, month, day) = '2024-12-12'
+            """) == "2024-12-11 14:30")
+    }
+}
