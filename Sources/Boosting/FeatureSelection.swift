@@ -32,8 +32,8 @@ public struct FeatureSelection {
         let significantCorrelation = 2 / Double(max(train.rowCount, 4)).squareRoot()
 
         var votes: [String: [String]] = [:]
-        for name in nominateByShare(gain) { votes[name, default: []].append("gain") }
-        for name in nominateByShare(permutation) { votes[name, default: []].append("permutation") }
+        for name in nominateByShare(gain, order: names) { votes[name, default: []].append("gain") }
+        for name in nominateByShare(permutation, order: names) { votes[name, default: []].append("permutation") }
         for (name, value) in correlation where value >= significantCorrelation { votes[name, default: []].append("correlation") }
         var selected = names.filter { (votes[$0]?.count ?? 0) >= votesNeeded }
         if selected.count < minimumFeatures {
@@ -50,10 +50,12 @@ public struct FeatureSelection {
         return Outcome(selected: selected, votes: votes)
     }
 
-    private func nominateByShare(_ scores: [String: Double]) -> [String] {
-        let positive = scores.filter { $0.value > 0 && $0.value.isFinite }
-        let total = positive.values.reduce(0, +)
-        return positive.filter { $0.value >= minimumShare * total }.map(\.key)
+    /// Sums in the matrix's column order: a dictionary's order changes from process to process, and a
+    /// share that sits on the threshold would then flip between runs of the same training.
+    private func nominateByShare(_ scores: [String: Double], order names: [String]) -> [String] {
+        let positive = names.compactMap { name in scores[name].map { (name, $0) } }.filter { $0.1 > 0 && $0.1.isFinite }
+        let total = positive.reduce(0) { $0 + $1.1 }
+        return positive.filter { $0.1 >= minimumShare * total }.map(\.0)
     }
 
     private func permutationImportance(model: Booster, matrix: FeatureMatrix, labels: [Float], threads: Int) throws -> [String: Double] {

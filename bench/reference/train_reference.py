@@ -71,7 +71,8 @@ def rmse(a, b):
 
 
 def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds, permutations=None):
-    gain = booster.get_score(importance_type="gain")
+    # gain of the trees kept after early stopping, as gridcast's trimmed model reports it
+    gain = booster[:rounds].get_score(importance_type="gain")
     base = rmse(booster.predict(xgb.DMatrix(x_valid, feature_names=names), iteration_range=(0, rounds)), y_valid)
     # gridcast's own shuffle when given (--permutations), so both sides score the same permutation
     if permutations and str(len(y_valid)) in permutations:
