@@ -13,7 +13,10 @@ public struct ForecastRunResult: Sendable {
         public let modelVersion: Int?
         public let outOfDistributionHours: Int
         public let note: String
+        /// The failure's message, secrets masked.
         public let error: String?
+        /// The failure itself, so the caller can tell a missing prerequisite from a bad input.
+        public var failure: Error? = nil
     }
     public let days: [SeriesDay]
     public let rowsWritten: Int
@@ -69,10 +72,11 @@ public struct ForecastRun {
                         progress("\(id) \(day.date): \(forecast.count) hours (\(part.kind.rawValue)) with \(note)"
                                  + (ood > 0 ? ", \(ood) out of distribution" : ""))
                     case let .failure(error):
-                        if failFast { throw error }
+                        // Without the server no other series can be forecast either: stop at once.
+                        if failFast || Self.isConnectionFailure(error) { throw error }
                         let message = connection.target.redact("\(error)")
                         days.append(.init(series: id, targetDate: day.date, hours: 0, modelVersion: nil, outOfDistributionHours: 0,
-                                          note: "", error: message))
+                                          note: "", error: message, failure: error))
                         progress("\(id) \(day.date): FAILED: \(message)")
                     }
                 }
@@ -80,6 +84,10 @@ public struct ForecastRun {
         }
         let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds)
         return ForecastRunResult(days: days, rowsWritten: written)
+    }
+
+    static func isConnectionFailure(_ error: Error) -> Bool {
+        (error as? WarehouseError)?.isConnectionFailure ?? false
     }
 
     /// A named version is used for every day; otherwise issued days take the current champion (known

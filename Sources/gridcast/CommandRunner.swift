@@ -6,6 +6,14 @@ import Migrations
 import Pipeline
 import Warehouse
 
+/// A failure of some series (or series-days) of a run: `--json` lists each with its cause.
+protocol FailureDetails: Error {
+    var causes: [Error] { get }
+    /// True when the run wrote nothing (every series failed).
+    var nothingWritten: Bool { get }
+    func details(exitCode: (Error) -> Int32) -> [JSONValue]
+}
+
 /// Runs a command body with logging set up, maps errors to one stderr sentence and an exit code a
 /// scheduler can act on, and prints the `--json` summary.
 enum CommandRunner {
@@ -27,8 +35,10 @@ enum CommandRunner {
             let message = options.target.redact("\(error)")
             FileHandle.standardError.write(Data("gridcast \(command): \(message)\n".utf8))
             if options.json {
-                print(JSONValue.object(["command": .string(command), "status": "failed", "error": .string(message),
-                                        "exit_code": .number(Double(code))]).rendered)
+                var object: [String: JSONValue] = ["command": .string(command), "status": "failed", "error": .string(message),
+                                                   "exit_code": .int(Int(code))]
+                if let details = error as? FailureDetails { object["failures"] = .array(details.details(exitCode: exitCode(for:))) }
+                print(JSONValue.object(object).rendered)
             }
             throw ExitCode(code)
         }
@@ -50,9 +60,16 @@ enum CommandRunner {
         case is IdentifierError, is TemplateError: return 4
         case is SelectionError, is RegistryError: return 64
         case let error as ForecastError:
-            if case .missingWeather = error { return 8 }  // a required input of the day is missing: that day failed
-            return 6
-        case is TrainingFailed, is ForecastIncomplete: return 8
+            switch error {
+            case .missingWeather: return 8  // a required input of the day is missing: that day failed
+            case .badDate: return 64
+            default: return 6
+            }
+        case let error as FailureDetails:
+            // Nothing written and one cause throughout (no approved model, a timeout): that cause's code.
+            let codes = Set(error.causes.map(exitCode(for:)))
+            if error.nothingWritten, codes.count == 1, let code = codes.first, code != 1 { return code }
+            return 8
         case let error as SQMDLoadError:
             switch error {
             case .tooManyRejects, .invalidHeader: return 6

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Boosting
 import Warehouse
 
@@ -26,4 +27,35 @@ struct Gridcast: ParsableCommand {
         subcommands: [MigrateCommand.self, SampleCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,
                       StatusCommand.self, QuickstartCommand.self, LoadCommand.self, CalendarCommand.self, FeaturesCommand.self]
     )
+
+    /// ArgumentParser's own entry point, plus the `--json` error object for failures it reports itself
+    /// (bad arguments, failed validation), so a scheduler reading stdout gets JSON for every failure.
+    /// Failures inside a command print their object in CommandRunner and arrive here as an ExitCode.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if arguments.contains("--json"), !(error is ExitCode), code != .success {
+                let message = ConnectionTarget("").redact(Self.message(for: error))
+                print(JSONValue.object(["command": .string(commandPath(arguments)), "status": "failed", "error": .string(message),
+                                        "exit_code": .int(Int(code.rawValue))]).rendered)
+            }
+            exit(withError: error)
+        }
+    }
+
+    /// `models list` from `models list --series X`: the leading words that name subcommands.
+    static func commandPath(_ arguments: [String]) -> String {
+        var path: [String] = []
+        var commands: [ParsableCommand.Type] = configuration.subcommands
+        for word in arguments {
+            guard let match = commands.first(where: { $0._commandName == word }) else { break }
+            path.append(word)
+            commands = match.configuration.subcommands
+        }
+        return path.joined(separator: " ")
+    }
 }

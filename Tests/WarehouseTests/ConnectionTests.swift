@@ -111,6 +111,42 @@ struct ConnectionTests {
         #expect(target.redact("failed for \(secret)") == "failed for ********")
     }
 
+    @Test("a malformed URL or conninfo that libpq cannot parse keeps its password out of the error")
+    func malformedTargetsAreRedacted() throws {
+        let secret = "SECRET-pw-77"
+        // Shapes libpq refuses to parse; its message quotes the string it was given.
+        let shapes = [
+            "postgresql://svc:\(secret)@[::1/gridcast",
+            "postgresql://svc:\(secret)@host:notaport/gridcast",
+            "postgresql://svc:\(secret)@host/gridcast?nosuchoption=1",
+            "postgresql://svc:\(secret)@host/gridcast?sslmode",
+            "postgresql://svc@host/gridcast?password=\(secret)&bogus=1",
+            "host=localhost password=\(secret) nosuchkey=1",
+            "host=localhost password='\(secret) dbname=x",
+            "host=localhost password=\(secret) dbname",
+        ]
+        for shape in shapes {
+            let target = ConnectionTarget(shape)
+            #expect(target.secrets.contains { $0.contains(secret) }, "the password of \(shape) is not recognised")
+            do {
+                _ = try Connection.open(target)
+                Issue.record("expected \(shape) to be refused")
+            } catch {
+                #expect(!"\(error)".contains(secret), "\(error)")
+            }
+        }
+    }
+
+    @Test("a short password is masked where it stands as a credential, not in every word")
+    func shortSecretsDoNotGarbleMessages() {
+        let target = ConnectionTarget("postgresql://svc:a@host/db")
+        #expect(target.redact("Cannot connect to the database") == "Cannot connect to the database")
+        #expect(target.redact("bad URL \"postgresql://svc:a@[host\"") == "bad URL \"postgresql://svc:********@[host\"")
+        #expect(target.redact("host=h password=a dbname=d") == "host=h password=******** dbname=d")
+        // Another target's credentials in a message are masked as well.
+        #expect(ConnectionTarget("").redact("password='x y' user=u") == "password=******** user=u")
+    }
+
     @Test("connects through the PG* environment as psql would")
     func environmentConnection() throws {
         let cluster = try TestCluster.cluster()

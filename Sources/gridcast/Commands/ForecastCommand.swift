@@ -1,4 +1,5 @@
 import ArgumentParser
+import Features
 import Foundation
 import Ingest
 import Pipeline
@@ -70,7 +71,7 @@ enum ForecastExecution {
                                           failFast: forecast.allOrNothing, progress: { Progress.step($0) })
                 result = outcome
                 let failure: Error? = outcome.failures.isEmpty ? nil
-                    : ForecastIncomplete(failed: outcome.failures.count, total: outcome.days.count, rowsWritten: outcome.rowsWritten)
+                    : ForecastIncomplete(failures: outcome.failures, total: outcome.days.count, rowsWritten: outcome.rowsWritten)
                 return (outcome.rowsWritten, failure)
             }
             guard let result else { return [:] }
@@ -88,10 +89,31 @@ enum ForecastExecution {
     }
 }
 
-struct ForecastIncomplete: Error, CustomStringConvertible {
-    let failed: Int, total: Int, rowsWritten: Int
+struct ForecastIncomplete: Error, CustomStringConvertible, FailureDetails {
+    let failures: [ForecastRunResult.SeriesDay], total: Int, rowsWritten: Int
     var description: String {
-        "\(failed) of \(total) series-days could not be forecast (the other \(rowsWritten) rows were written); see the messages above."
+        let first = failures.first.map { " First: \($0.series) \($0.targetDate): \($0.error ?? "")" } ?? ""
+        return "\(failures.count) of \(total) series-days could not be forecast (\(rowsWritten) rows were written).\(first)"
+    }
+    var causes: [Error] { failures.compactMap(\.failure) }
+    var nothingWritten: Bool { rowsWritten == 0 }
+    func details(exitCode: (Error) -> Int32) -> [JSONValue] {
+        failures.map { day in
+            ["series": .string(day.series.description), "date": .string(day.targetDate), "error": .optional(day.error),
+             "exit_code": day.failure.map { .int(Int(exitCode($0))) } ?? .null]
+        }
+    }
+}
+
+/// Target dates given on the command line, checked before anything connects.
+enum TargetDateArguments {
+    static func check(_ values: [(option: String, value: String?)]) throws {
+        for (option, value) in values {
+            guard let value else { continue }
+            guard LocalDate(value) != nil else {
+                throw ValidationError("\(option) '\(value)' is not a calendar date YYYY-MM-DD (e.g. 2024-12-23).")
+            }
+        }
     }
 }
 
@@ -107,6 +129,10 @@ struct ForecastCommand: ParsableCommand {
 
     @Option(help: "Target date YYYY-MM-DD (default: tomorrow in the series' time zone); the run is as of the day before.")
     var date: String?
+
+    func validate() throws {
+        try TargetDateArguments.check([("--date", date)])
+    }
 
     func run() throws {
         let date = self.date
@@ -139,6 +165,7 @@ struct BackfillCommand: ParsableCommand {
         guard modes == 1 else { throw ValidationError("Give exactly one of --from/--to, --days-back N, or --date D (repeatable).") }
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together.") }
         if let daysBack, daysBack < 1 || daysBack > 3660 { throw ValidationError("--days-back must be between 1 and 3660.") }
+        try TargetDateArguments.check([("--from", from), ("--to", to), ("--reference-date", referenceDate)] + dates.map { ("--date", $0) })
     }
 
     func run() throws {

@@ -81,8 +81,12 @@ struct TrainCommand: ParsableCommand {
                                   logger: logger) { runID in
                 run.runID = runID
                 results = try run.train(series, logger: logger, progress: { Progress.step($0) })
-                let failed = results.filter { if case .failure = $0 { true } else { false } }.count
-                return (results.count - failed, failed > 0 ? TrainingFailed(failed: failed, total: series.count) : nil)
+                let failed = zip(series, results).compactMap { id, result -> (series: SeriesID, error: Error)? in
+                    if case let .failure(error) = result { return (id, error) } else { return nil }
+                }
+                let target = options.target
+                return (results.count - failed.count, failed.isEmpty ? nil
+                        : TrainingFailed(failures: failed, total: series.count, redact: { target.redact($0) }))
             }
             var rows: [JSONValue] = []
             var failures = 0
@@ -114,7 +118,16 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-struct TrainingFailed: Error, CustomStringConvertible {
-    let failed: Int, total: Int
-    var description: String { "\(failed) of \(total) series failed to train; see the messages above and vw_run_history." }
+struct TrainingFailed: Error, CustomStringConvertible, FailureDetails {
+    let failures: [(series: SeriesID, error: Error)], total: Int, redact: @Sendable (String) -> String
+    var description: String {
+        let first = failures.first.map { " First: \($0.series): \(redact("\($0.error)"))" } ?? ""
+        return "\(failures.count) of \(total) series failed to train.\(first)"
+    }
+    var causes: [Error] { failures.map(\.error) }
+    var nothingWritten: Bool { failures.count == total }
+    func details(exitCode: (Error) -> Int32) -> [JSONValue] {
+        failures.map { ["series": .string($0.series.description), "error": .string(redact("\($0.error)")),
+                        "exit_code": .int(Int(exitCode($0.error)))] }
+    }
 }
