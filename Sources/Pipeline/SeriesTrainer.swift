@@ -87,38 +87,33 @@ public struct SeriesTrainer: Sendable {
         let model = ForecastMetrics(actual: actual, predicted: testPredictions, days: days, duckCurveHours: duck)
         let baseline = ForecastMetrics(actual: actual, predicted: baselinePredictions, days: days, duckCurveHours: duck)
         let coverage = intervals.coverage(actual: actual, predicted: testPredictions, hours: split.test.map { data.keys[$0].localHour })
-        let registry = ModelRegistry(connection: connection, layout: layout)
-        let championRMSE = try championScore(registry: registry, series: series, data: data, rows: split.test, actual: actual, days: days)
-
-        // 5. The approval rule.
-        let skill = model.skill(against: baseline)
-        var problems: [String] = []
-        if !(model.rmse < baseline.rmse) { problems.append(String(format: "RMSE %.3f does not beat the seasonal-naive baseline %.3f", model.rmse, baseline.rmse)) }
-        if !(skill >= configuration.minimumSkill) { problems.append(String(format: "skill %.3f is below the threshold %.3f", skill, configuration.minimumSkill)) }
-        if let limit = configuration.maximumMAPE, !(model.mape <= limit) { problems.append(String(format: "MAPE %.2f%% exceeds %.2f%%", model.mape, limit)) }
-        if let championRMSE, !(model.rmse < championRMSE) { problems.append(String(format: "RMSE %.3f does not beat the champion's %.3f on the same test window", model.rmse, championRMSE)) }
-        let approved = problems.isEmpty
-        let reason = approved
-            ? String(format: "auto-approved: RMSE %.3f vs baseline %.3f (skill %.3f)%@", model.rmse, baseline.rmse, skill,
-                     championRMSE.map { String(format: ", champion %.3f", $0) } ?? ", no previous champion")
-            : "kept as candidate: " + problems.joined(separator: "; ")
-
-        var metrics = MetricsDocument(model: model, baseline: baseline, skill: skill, intervalCoverage: coverage,
-                                      intervalNominal: configuration.intervalCoverage, intervals: intervals, championRMSE: championRMSE,
-                                      featureVotes: selection.votes, rounds: final.bestRounds, searchTrials: search.trials.count,
-                                      searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
-        metrics.featureRanges = selected.ranges(split.train)
-        metrics.asOf = asOf
-        metrics.weatherAsIssuedShare = Lineage.asIssuedShare(data.keys)
-        let version = try connection.withAdvisoryLock("gridcast.series.\(layout.operationalSchema).\(series)", waitSeconds: 600) {
-            try registry.register(ModelRegistration(
-                series: series, trainStart: data.keys[split.train.lowerBound].localDate, trainEnd: data.keys[split.train.upperBound - 1].localDate,
-                validationStart: data.keys[split.validation.lowerBound].localDate, validationEnd: data.keys[split.validation.upperBound - 1].localDate,
-                testStart: data.keys[split.test.lowerBound].localDate, testEnd: data.keys[split.test.upperBound - 1].localDate,
-                hyperparameters: try JSONCoding.string(search.best.parameters), features: features, metrics: try JSONCoding.string(metrics),
-                status: approved ? "approved" : "candidate", statusReason: reason, trainingRunID: runID,
-                xgboostVersion: xgboostVersion, modelJSON: try final.booster.modelJSON()))
+        let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: selection.votes,
+                                    rounds: final.bestRounds, search: search, featureRanges: selected.ranges(split.train),
+                                    weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
+        let registration = ModelRegistration(
+            series: series, trainStart: data.keys[split.train.lowerBound].localDate, trainEnd: data.keys[split.train.upperBound - 1].localDate,
+            validationStart: data.keys[split.validation.lowerBound].localDate, validationEnd: data.keys[split.validation.upperBound - 1].localDate,
+            testStart: data.keys[split.test.lowerBound].localDate, testEnd: data.keys[split.test.upperBound - 1].localDate,
+            hyperparameters: try JSONCoding.string(search.best.parameters), features: features, metrics: "{}",
+            status: "candidate", statusReason: "", trainingRunID: runID,
+            xgboostVersion: xgboostVersion, modelJSON: try final.booster.modelJSON())
+        // 5. The champion comparison, the approval rule and the registration under one series lock: a
+        // concurrent train of the series registers before or after this one, never between the
+        // comparison and the insert (two first versions were both approved as "no previous champion").
+        let (version, approved, reason, championRMSE) = try connection.withAdvisoryLock(
+            "gridcast.series.\(layout.operationalSchema).\(series)", waitSeconds: 600) {
+            let registry = ModelRegistry(connection: connection, layout: layout)
+            let championRMSE = try championScore(registry: registry, series: series, data: data, rows: split.test, actual: actual, days: days)
+            let (approved, reason) = approval(evaluation, championRMSE: championRMSE)
+            var metrics = evaluation.metrics(championRMSE: championRMSE, configuration: configuration)
+            metrics.asOf = asOf
+            var decided = registration
+            decided.metrics = try JSONCoding.string(metrics)
+            decided.status = approved ? "approved" : "candidate"
+            decided.statusReason = reason
+            return (try registry.register(decided), approved, reason, championRMSE)
         }
+        let skill = model.skill(against: baseline)
         logger.info("trained", metadata: ["series": "\(series)", "version": "\(version)", "status": "\(approved ? "approved" : "candidate")",
                                           "rmse": "\(model.rmse)", "baseline_rmse": "\(baseline.rmse)"])
         return SeriesTrainingResult(series: series, version: version, status: approved ? "approved" : "candidate", reason: reason,
@@ -126,6 +121,39 @@ public struct SeriesTrainer: Sendable {
                                     features: features, rounds: final.bestRounds, trainingRows: split.train.count,
                                     seconds: Date().timeIntervalSince(started), testPredictions: testPredictions,
                                     testWindow: (data.keys[split.test.lowerBound].localDate, data.keys[split.test.upperBound - 1].localDate))
+    }
+
+    /// What the approval rule and the metrics document need from one fit.
+    struct Evaluation {
+        let model: ForecastMetrics, baseline: ForecastMetrics
+        let coverage: Double, intervals: PredictionIntervals
+        let votes: [String: [String]], rounds: Int, search: RandomSearch.Outcome
+        let featureRanges: [String: [Float]]
+        let weatherAsIssuedShare: Double?
+
+        func metrics(championRMSE: Double?, configuration: TrainingConfiguration) -> MetricsDocument {
+            var metrics = MetricsDocument(model: model, baseline: baseline, skill: model.skill(against: baseline), intervalCoverage: coverage,
+                                          intervalNominal: configuration.intervalCoverage, intervals: intervals, championRMSE: championRMSE,
+                                          featureVotes: votes, rounds: rounds, searchTrials: search.trials.count,
+                                          searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
+            metrics.featureRanges = featureRanges
+            metrics.weatherAsIssuedShare = weatherAsIssuedShare
+            return metrics
+        }
+    }
+
+    /// Approved when the model beats the baseline, passes the skill and MAPE limits and beats the champion.
+    func approval(_ evaluation: Evaluation, championRMSE: Double?) -> (approved: Bool, reason: String) {
+        let (model, baseline) = (evaluation.model, evaluation.baseline)
+        let skill = model.skill(against: baseline)
+        var problems: [String] = []
+        if !(model.rmse < baseline.rmse) { problems.append(String(format: "RMSE %.3f does not beat the seasonal-naive baseline %.3f", model.rmse, baseline.rmse)) }
+        if !(skill >= configuration.minimumSkill) { problems.append(String(format: "skill %.3f is below the threshold %.3f", skill, configuration.minimumSkill)) }
+        if let limit = configuration.maximumMAPE, !(model.mape <= limit) { problems.append(String(format: "MAPE %.2f%% exceeds %.2f%%", model.mape, limit)) }
+        if let championRMSE, !(model.rmse < championRMSE) { problems.append(String(format: "RMSE %.3f does not beat the champion's %.3f on the same test window", model.rmse, championRMSE)) }
+        guard problems.isEmpty else { return (false, "kept as candidate: " + problems.joined(separator: "; ")) }
+        return (true, String(format: "auto-approved: RMSE %.3f vs baseline %.3f (skill %.3f)%@", model.rmse, baseline.rmse, skill,
+                             championRMSE.map { String(format: ", champion %.3f", $0) } ?? ", no previous champion"))
     }
 
     /// The champion's RMSE on this test window, or nil when there is no champion or it uses features

@@ -32,6 +32,42 @@ struct ConcurrencyAndSecurityTests {
             """) == 1)
     }
 
+    @Test("two first trains of a series held at registration: the second is compared with the first's champion")
+    func interleavedFirstTrains() throws {
+        let warehouse = try Self.shared.get()
+        let arguments = ["train", "--series", "SMLCOM-SOLAR", "--json"] + CLIWarehouse.trainArguments
+        // Holding the series lock stops both at registration, after both have fitted and evaluated: the
+        // order of events in which the champion comparison, done before the lock, saw no champion twice.
+        let lock = "gridcast.series.gridcast_operational_dev.SMLCOM-SOLAR"
+        let running = try warehouse.connection.withAdvisoryLock(lock, waitSeconds: 0) {
+            let first = try warehouse.start(arguments), second = try warehouse.start(arguments)
+            let deadline = Date().addingTimeInterval(300)
+            while try warehouse.int("""
+                select count(*) as n from pg_locks
+                where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())
+                  and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)
+                """, [lock]) < 2 {
+                try #require(Date() < deadline, "the two trains never both waited for the series lock")
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            return (first, second)
+        }
+        let outcomes = [running.0.wait(), running.1.wait()]
+        for outcome in outcomes { #expect(outcome.exitCode == 0, "\(outcome.stderr)") }
+        let reasons = try warehouse.string("""
+            select string_agg(status || ': ' || status_reason, ' | ' order by model_version)
+            from gridcast_operational_dev.model_registry where load_profile = 'SMLCOM' and load_segment = 'SOLAR'
+            """) ?? ""
+        // Identical runs fit identical models: the first registered is approved with no champion to beat, the
+        // second must then be compared with it and stay a candidate (before the fix both were approved).
+        #expect(reasons.hasPrefix("approved: auto-approved") && reasons.contains("no previous champion"), "\(reasons)")
+        #expect(reasons.contains("| candidate: kept as candidate: RMSE") && reasons.contains("does not beat the champion's"), "\(reasons)")
+        #expect(try warehouse.int("""
+            select count(*) as n from gridcast_operational_dev.model_registry
+            where load_profile = 'SMLCOM' and load_segment = 'SOLAR' and status = 'approved'
+            """) == 1)
+    }
+
     @Test("two forecasts of one series at once are serialised; a held lock makes the second exit 5; another series is not held up")
     func concurrentForecasts() throws {
         let warehouse = try Self.shared.get()
