@@ -78,6 +78,13 @@ public final class Booster {
         return Int(out)
     }
 
+    /// The number of input columns the model was trained on.
+    public var featureCount: Int {
+        var out: UInt64 = 0
+        _ = XGBoosterGetNumFeature(handle, &out)
+        return Int(out)
+    }
+
     /// A new booster with the first `rounds` rounds only (the best iteration after early stopping).
     public func sliced(rounds: Int) throws -> Booster {
         var out: BoosterHandle?

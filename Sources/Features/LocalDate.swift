@@ -20,11 +20,16 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.day = day
     }
 
-    /// Parses an ISO 8601 calendar date such as `2024-02-29`; nil when malformed or nonexistent.
+    /// Years a date read from text may have: load and weather data, not history or science fiction
+    /// (year 0000 does not exist in PostgreSQL's calendar, and a typo such as 0224 is not a real date).
+    public static let supportedYears = 1900...2999
+
+    /// Parses an ISO 8601 calendar date such as `2024-02-29`; nil when malformed, nonexistent or
+    /// outside `supportedYears`.
     public init?(_ iso: String) {
         let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), Self.supportedYears.contains(y)
         else { return nil }
         self.init(year: y, month: m, day: d)
     }

@@ -53,10 +53,18 @@ public struct LocalClock: Sendable {
         self.timeZone = timeZone
     }
 
-    /// A clock for an IANA zone name such as `America/New_York`; nil for an unknown name.
+    /// A clock for an IANA zone name such as `America/New_York`; nil for an unknown name, and for a
+    /// POSIX offset name (see `isPOSIXOffsetName`).
     public init?(identifier: String) {
-        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        guard !Self.isPOSIXOffsetName(identifier), let zone = TimeZone(identifier: identifier) else { return nil }
         self.init(timeZone: zone)
+    }
+
+    /// `UTC+8`, `GMT-5`, `EST+5`: PostgreSQL reads these as POSIX specs (UTC+8 is eight hours *behind*
+    /// UTC), Foundation as offsets ahead of UTC, so the calendar and the SQL would disagree by 16 hours.
+    /// IANA names (`Asia/Shanghai`, or `Etc/GMT-8`, which both read the same way) are unambiguous.
+    public static func isPOSIXOffsetName(_ identifier: String) -> Bool {
+        !identifier.hasPrefix("Etc/") && identifier.firstMatch(of: #/^[A-Za-z]*[+-][0-9]/#) != nil
     }
 
     private var calendar: Calendar {

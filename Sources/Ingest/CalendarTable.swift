@@ -32,6 +32,10 @@ public enum CalendarFillError: Error, Sendable, Equatable, CustomStringConvertib
         case let .unknownLocation(name):
             return "No weather location named \(name.debugDescription) in weather_locations; add it with INSERT or pass an existing --location."
         case let .unknownTimeZone(location, zone):
+            if LocalClock.isPOSIXOffsetName(zone) {
+                return "Location \(location) has the time zone \(zone.debugDescription), a POSIX offset name that PostgreSQL reads "
+                    + "with the opposite sign; set weather_locations.time_zone to an IANA name (e.g. Asia/Shanghai or Etc/GMT-8)."
+            }
             return "Location \(location) has the time zone \(zone.debugDescription), which is not in this machine's time-zone database; fix weather_locations.time_zone."
         case let .invalidCoordinates(location):
             return "Location \(location) has coordinates outside -90..90 / -180..180; fix weather_locations."

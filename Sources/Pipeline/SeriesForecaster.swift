@@ -105,6 +105,13 @@ public struct SeriesForecaster: Sendable {
         // One thread: a day is 24 rows, and shard workers forecasting side by side must not fight over
         // cores with OpenMP threads that spin (see CoreBudget).
         let booster = try Booster(modelJSON: json)
+        // A registry row edited by hand (or a model stored under another row) would score columns in the
+        // wrong places and still return numbers: refuse it.
+        let stored = booster.featureNames
+        guard booster.featureCount == model.features.count, stored.isEmpty || stored == model.features else {
+            throw ForecastError.inconsistentModel(series: series, version: model.version, listed: model.features.count,
+                                                  inModel: booster.featureCount)
+        }
         try booster.setParameter("nthread", "1")
         let predictions = try booster.predict(DMatrix(matrix, threads: 1))
         let baseline = SeasonalNaive(settings: document.featureSettings)
@@ -208,6 +215,7 @@ public enum ForecastError: Error, CustomStringConvertible {
     case badDate(String)
     case noChampion(SeriesID)
     case featuresMissing(series: SeriesID, version: Int, missing: [String])
+    case inconsistentModel(series: SeriesID, version: Int, listed: Int, inModel: Int)
     case missingWeather(series: SeriesID, date: String, missingHours: Int, hours: Int, runTime: String, baselineMissing: Bool = false)
 
     public var description: String {
@@ -215,6 +223,10 @@ public enum ForecastError: Error, CustomStringConvertible {
         case let .badDate(text): return "'\(text)' is not a date; use YYYY-MM-DD."
         case let .noChampion(series):
             return "Series \(series) has no approved model; train one (gridcast train --series \(series)) or approve a version (gridcast models approve)."
+        case let .inconsistentModel(series, version, listed, inModel):
+            return "Model \(series) version \(version) does not match its registry row: model_json was trained on \(inModel) "
+                + "features, the features column lists \(listed) (or names them differently). Re-train the series, or restore "
+                + "the row's model_json and features from the same training run."
         case let .featuresMissing(series, version, missing):
             return "Model \(series) v\(version) needs features the current feature SQL no longer produces: \(missing.joined(separator: ", ")). "
                 + "Retrain the series or restore those columns in sql/features/dayahead_features.sql."

@@ -14,6 +14,23 @@ struct LocalDateTests {
         #expect(LocalDate("garbage") == nil)
     }
 
+    @Test("dates read from text must fall in the supported years: 0000-01-01 and 0224-05-01 are typos, not dates")
+    func textDatesOutsideTheSupportedYears() {
+        #expect(LocalDate("0000-01-01") == nil)
+        #expect(LocalDate("0224-05-01") == nil)
+        #expect(LocalDate("1899-12-31") == nil)
+        #expect(LocalDate("1900-01-01") != nil)
+        #expect(LocalDate("2999-12-31") != nil)
+    }
+
+    @Test("POSIX offset zone names, which PostgreSQL reads with the opposite sign, are refused; IANA names are not")
+    func posixOffsetZones() {
+        for name in ["UTC+8", "GMT-5", "EST+5", "+03"] { #expect(LocalClock(identifier: name) == nil, "\(name)") }
+        for name in ["Etc/GMT-8", "America/Port-au-Prince", "Asia/Shanghai", "UTC"] {
+            #expect(LocalClock(identifier: name) != nil, "\(name)")
+        }
+    }
+
     @Test func leapDay2024() throws {
         let leap = try #require(LocalDate("2024-02-29"))
         #expect(leap.weekday == .thursday)

@@ -73,6 +73,25 @@ struct ForecastPipelineTests {
         #expect(try connection.execute("select count(*) as n from gridcast_bi_dev.vw_dayahead_load_forecasts", name: "bi").first?.int("n") ?? 0 <= 24)
     }
 
+    @Test("a registry row whose features list does not match its model_json is refused, not scored into wrong columns")
+    func inconsistentRegistryRow() throws {
+        let (_, connection) = try Self.prepared("fcmismatch")
+        // A hand edit: one feature dropped from the list, the model left as trained.
+        try connection.execute("""
+            update gridcast_operational_dev.model_registry set features = features[2:]
+            where load_profile = 'SMLCOM' and load_segment = 'SOLAR' and status = 'approved'
+            """, name: "edit the champion's feature list")
+        let run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        do {
+            try run.run(series: [Self.series], targetDates: ["2024-12-01"], runID: try Self.runID(connection), on: connection, failFast: true)
+            Issue.record("a model scored with a feature list it was not trained on")
+        } catch let error as ForecastError {
+            guard case .inconsistentModel = error else { Issue.record("unexpected \(error)"); return }
+            #expect("\(error)".contains("does not match its registry row"))
+        }
+        #expect(try Self.count(connection) == 0)
+    }
+
     @Test("a failure after the merge but before COMMIT leaves the earlier forecast untouched")
     func failureLeavesNothingHalfWritten() throws {
         struct Injected: Error {}
