@@ -65,6 +65,7 @@ public enum SQMDRejectReason: String, CaseIterable, Sendable, Codable, Comparabl
     case badHour = "bad_hour"
     case badDSTFold = "bad_dst_fold"
     case emptyField = "empty_field"
+    case fieldTooLong = "field_too_long"
     case unknownSubmission = "unknown_submission"
     case badNumber = "bad_number"
     case notFinite = "not_finite"

@@ -5,7 +5,7 @@ import Warehouse
 ///
 /// Casts are guarded by pattern checks inside CASE, so no value in the file can make a statement fail
 /// (PostgreSQL 15 has no `pg_input_is_valid`). Checks run in a fixed order and the first failure is the
-/// reason: date, hour, dst_fold, profile, rate group, submission, loadlal, genlal, metercount, then the
+/// reason: date (years 1900-2999), hour, dst_fold, profile, rate group (each 1-64 characters), submission, loadlal, genlal, metercount, then the
 /// hour's existence on its local date, then duplicates (only among rows that passed every other check,
 /// so the first good occurrence of a key is kept).
 enum SQMDValidation {
@@ -14,13 +14,13 @@ enum SQMDValidation {
         insert into \(SQMDStaging.dates) (date_text, tradedatelocal)
         select date_text,
                case when date_text ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
-                 case when substr(date_text, 1, 4)::int >= 1 and substr(date_text, 6, 2)::int between 1 and 12 then
+                 case when substr(date_text, 1, 4)::int between 1900 and 2999 and substr(date_text, 6, 2)::int between 1 and 12 then
                    case when substr(date_text, 9, 2)::int between 1 and extract(day from
                              make_date(substr(date_text, 1, 4)::int, substr(date_text, 6, 2)::int, 1)
                              + interval '1 month - 1 day')::int
                         then date_text::date end end end
         from (select distinct btrim(tradedatelocal) as date_text from \(SQMDStaging.staging)
-              where reason is null) d
+              where reason is null and length(btrim(tradedatelocal)) <= 32) d  -- a longer one is no date, nor an index key
         """
 
     /// The real hours of every staged date in zone $1: 23, 24 or 25 per day, stepping one hour in UTC from
@@ -99,6 +99,10 @@ enum SQMDValidation {
         """
     }
 
+    /// The longest load profile or rate group accepted: far above any real code (RES, SMLCOM, NEM2-A),
+    /// and far below what a btree index entry can hold (a 6 kB value aborted the whole load).
+    static let maximumNameLength = 64
+
     /// Types every staged row, finds its UTC hour, and sets its reason. $1 is the time zone name.
     static let check = """
         insert into \(SQMDStaging.checked) (file_index, line_number, raw_line, tradedatelocal, tradehourstartlocal, dst_fold,
@@ -116,6 +120,10 @@ enum SQMDValidation {
                    '\(SQMDRejectReason.badDSTFold.rawValue): dst_fold ' || \(quoted("t.fold_text")) || ' is not 0 or 1'
                  when t.profile = '' then '\(SQMDRejectReason.emptyField.rawValue): loadprofile is empty'
                  when t.rate_group = '' then '\(SQMDRejectReason.emptyField.rawValue): rategroup is empty'
+                 when length(t.profile) > \(maximumNameLength) then
+                   '\(SQMDRejectReason.fieldTooLong.rawValue): loadprofile has ' || length(t.profile) || ' characters (at most \(maximumNameLength))'
+                 when length(t.rate_group) > \(maximumNameLength) then
+                   '\(SQMDRejectReason.fieldTooLong.rawValue): rategroup has ' || length(t.rate_group) || ' characters (at most \(maximumNameLength))'
                  when t.sub is null then
                    '\(SQMDRejectReason.unknownSubmission.rawValue): submission ' || \(quoted("t.submission_text")) || ' is not Initial or Final'
                  \(numberReason("loadlal", typed: "t.load", text: "t.load_text"))

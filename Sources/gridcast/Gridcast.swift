@@ -21,7 +21,7 @@ struct Gridcast: ParsableCommand {
             summary object to stdout. Exit codes: 0 ok, 1 unexpected failure, 3 database unreachable,
             4 schema or migration problem, 5 another run holds the lock, 6 input rejected beyond the limit or
             missing prerequisites (no data, no approved model), 7 SQL error, 8 some series failed (the others
-            were written), 64 bad arguments.
+            were written; when all failed for one reason, that reason's code), 64 bad arguments.
             """,
         version: versionReport,
         subcommands: [MigrateCommand.self, SampleCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,

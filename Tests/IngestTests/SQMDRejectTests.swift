@@ -30,6 +30,14 @@ struct SQMDRejectTests {
         ("2024-06-01,9,RES,  ,1,0,50,Initial,0", "empty_field: rategroup is empty"),
         ("2024-06-01,9,RES,\"DR\"x,1,0,50,Initial,0", "unparsable_csv: field 4 has text after its closing quote"),
         ("2024-06-01,9,RES,D\"R,1,0,50,Initial,0", "unparsable_csv: field 4 has a quote inside an unquoted value"),
+        ("0000-01-01,9,RES,DR,1,0,50,Initial,0", "bad_date: tradedatelocal '0000-01-01' is not a date (YYYY-MM-DD)"),
+        // Values too long for an index entry once aborted the whole load (exit 7, no line number).
+        ("2024-06-01,9,\(String(repeating: "R", count: 6000)),DR,1,0,50,Initial,0",
+         "field_too_long: loadprofile has 6000 characters (at most 64)"),
+        ("2024-06-01,9,RES,\(String(repeating: "D", count: 3000)),1,0,50,Initial,0",
+         "field_too_long: rategroup has 3000 characters (at most 64)"),
+        ("\(String(repeating: "2", count: 5000)),9,RES,DR,1,0,50,Initial,0",
+         "bad_date: tradedatelocal '\(String(repeating: "2", count: 60))' is not a date (YYYY-MM-DD)"),
         ("2024-06-01,11,RES,DR,1.5e2,0,50,Initial,0", nil),
         ("2024-11-03,1,RES,DR,7,0,50,Initial,1", nil),
     ]
@@ -63,7 +71,8 @@ struct SQMDRejectTests {
         #expect(try harness.strings("""
             select raw_line from gridcast_input_dev.load_rejects where line_number in ($1, $2) order by line_number
             """, [utf8Line, utf8Line + 1]) == ["2024-06-01,9,RES,D\u{FFFD}R,1,0,50,Initial,0", "2024-06-01,9,RES,D\u{2400}R,1,0,50,Initial,0"])
-        #expect(summary.rejectsByReason[.badDate] == 2 && summary.rejectsByReason[.notFinite] == 2)
+        #expect(summary.rejectsByReason[.badDate] == 4 && summary.rejectsByReason[.notFinite] == 2)
+        #expect(summary.rejectsByReason[.fieldTooLong] == 2)
         #expect(summary.rejectsByReason[.duplicateKey] == 1 && summary.rejectsByReason[.invalidUTF8] == 1)
         #expect(summary.rejectsByReason.values.reduce(0, +) == expected)
         // The first occurrence of the duplicated key is the one kept.
