@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import Warehouse
 
 /// One numbered migration file, `NNNN_description.sql`. Applied once, in order, never edited after.
@@ -47,8 +48,9 @@ public struct MigrationFile: Sendable, Equatable {
     }
 
     /// Finds the `migrations/` directory: an explicit path, GRIDCAST_MIGRATIONS_DIR, or the nearest
-    /// `migrations/` above the working directory or the executable.
-    public static func locateDirectory(explicit: String? = nil) throws -> URL {
-        try ResourceDirectory.locate("migrations", marker: "0001_schemas_and_roles.sql", explicit: explicit, variable: "GRIDCAST_MIGRATIONS_DIR")
+    /// `migrations/` beside the executable before one above the working directory (see ResourceDirectory).
+    public static func locateDirectory(explicit: String? = nil, logger: Logger? = nil) throws -> URL {
+        try ResourceDirectory.locate("migrations", marker: "0001_schemas_and_roles.sql", explicit: explicit,
+                                     variable: "GRIDCAST_MIGRATIONS_DIR", logger: logger)
     }
 }

@@ -68,3 +68,44 @@ struct MigrateCLITests {
         #expect(outcome.stderr.contains("Unknown environment 'staging'"))
     }
 }
+
+/// Where migrate finds its SQL: a planted folder above the working directory must not win.
+@Suite("Migration folder resolution")
+struct MigrationFolderTests {
+    /// `T/migrations/0001_schemas_and_roles.sql` holding a canary statement, and `T/work` to run from.
+    static func plantedFolder() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-planted-\(UUID().uuidString.prefix(8))")
+        let planted = root.appendingPathComponent("migrations")
+        try FileManager.default.createDirectory(at: planted, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("work"), withIntermediateDirectories: true)
+        try "create table planted_canary (x int);\n".write(to: planted.appendingPathComponent("0001_schemas_and_roles.sql"),
+                                                           atomically: true, encoding: .utf8)
+        return root
+    }
+
+    @Test("migrations above the working directory lose to the ones beside the executable; the folder used is logged")
+    func plantedMigrationsAreIgnored() throws {
+        let root = try Self.plantedFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let outcome = try GridcastProcess.run(["migrate", "print", "--env", "dev"],
+                                              environment: ["GRIDCAST_MIGRATIONS_DIR": nil, "PGHOST": "/nonexistent"],
+                                              workingDirectory: root.appendingPathComponent("work").path)
+        #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+        #expect(!outcome.stdout.contains("planted_canary"))
+        #expect(outcome.stdout.contains("create schema if not exists \"gridcast_input_dev\";"))
+        #expect(outcome.stderr.contains("using migrations/") && outcome.stderr.contains("above the executable"), "\(outcome.stderr)")
+    }
+
+    @Test("a world-writable migrations folder is refused with what to do")
+    func worldWritableFolderIsRefused() throws {
+        let root = try Self.plantedFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("migrations")
+        chmod(folder.path, 0o777)
+        let outcome = try GridcastProcess.run(["migrate", "print", "--env", "dev", "--migrations-dir", folder.path],
+                                              environment: ["PGHOST": "/nonexistent"])
+        #expect(outcome.exitCode == 4, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("anyone on this machine may write to it"), "\(outcome.stderr)")
+        #expect(!outcome.stdout.contains("planted_canary"))
+    }
+}

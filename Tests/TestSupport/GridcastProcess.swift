@@ -71,14 +71,15 @@ public enum GridcastProcess {
     /// - Parameters:
     ///   - environment: variables added to (or, with nil values, removed from) this process's environment.
     ///   - program: an executable built next to `gridcast` (e.g. `gridcast-bench`).
+    ///   - workingDirectory: the child's working directory (default this process's).
     public static func run(_ arguments: [String], environment: [String: String?] = [:], stdin: String? = nil,
-                           program: String = "gridcast") throws -> Outcome {
-        try start(arguments, environment: environment, stdin: stdin, program: program).wait()
+                           program: String = "gridcast", workingDirectory: String? = nil) throws -> Outcome {
+        try start(arguments, environment: environment, stdin: stdin, program: program, workingDirectory: workingDirectory).wait()
     }
 
     /// Starts the program and returns at once.
     public static func start(_ arguments: [String], environment: [String: String?] = [:], stdin: String? = nil,
-                             program: String = "gridcast") throws -> Running {
+                             program: String = "gridcast", workingDirectory: String? = nil) throws -> Running {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let inPath = scratch.appendingPathComponent("in").path
@@ -88,7 +89,10 @@ public enum GridcastProcess {
         var variables = ProcessInfo.processInfo.environment
         for (key, value) in environment { variables[key] = value ?? nil }
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        // Foundation's glibc module does not export posix_spawn_file_actions_addchdir_np: a shell changes
+        // directory and then becomes the program.
+        let command = workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path] } ?? [path]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
         defer { envp.forEach { free($0) }; argv.forEach { free($0) } }
 
         var actions = posix_spawn_file_actions_t()
@@ -98,7 +102,7 @@ public enum GridcastProcess {
         posix_spawn_file_actions_addopen(&actions, 1, scratch.appendingPathComponent("out").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, scratch.appendingPathComponent("err").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
         return Running(pid: pid, scratch: scratch)
     }

@@ -17,8 +17,9 @@ struct MigrateCommand: ParsableCommand {
         var directory: String?
 
         func runner(_ options: GlobalOptions) throws -> MigrationRunner {
-            MigrationRunner(layout: options.layout, files: try MigrationFile.load(from: try MigrationFile.locateDirectory(explicit: directory)),
-                            logger: options.logger("gridcast.migrate"))
+            let logger = options.logger("gridcast.migrate")
+            let folder = try MigrationFile.locateDirectory(explicit: directory, logger: logger)
+            return MigrationRunner(layout: options.layout, files: try MigrationFile.load(from: folder), logger: logger)
         }
     }
 
