@@ -92,7 +92,7 @@ public struct SQMDLoader {
 
         let merge = SQMDMerge(connection: connection, sqmdTable: "\(input).sqmd", rejectsTable: rejectsTable)
         if let limit = options.maxRejects, rejected > limit {
-            try connection.transaction(name: "load sqmd: record rejects") { _ in try merge.insertRejects(runID: runID) }
+            try connection.transaction(name: "load sqmd: record rejects") { _ in try merge.replaceRejects(runID: runID) }
             throw SQMDLoadError.tooManyRejects(rejected: rejected, limit: limit, read: read, runID: runID,
                                                rejectsTable: rejectsTable, byReason: byReason)
         }
@@ -108,7 +108,7 @@ public struct SQMDLoader {
             // (the bench saw a scan of 153,216 freshly loaded rows estimated at 1). Samples 30k rows, so
             // it costs well under a second; a loader role that does not own the table gets a warning,
             // not an error.
-            try connection.execute("analyze \(input).sqmd", name: "load sqmd: analyze sqmd")
+            FreshStatistics.analyze("\(input).sqmd", on: connection, logger: logger)
         }
         let summary = SQMDLoadSummary(runID: runID, timeZone: timeZone, files: files, read: read,
                                       inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged,

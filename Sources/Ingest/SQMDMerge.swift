@@ -30,12 +30,18 @@ struct SQMDMerge {
     /// Replaces the earlier SQMD rejects of the loaded sources with this load's, then upserts the good rows.
     /// Must run inside a transaction.
     func merge(runID: UUID) throws -> Counts {
+        try replaceRejects(runID: runID)
+        return try upsert()
+    }
+
+    /// This load's rejects in place of the earlier loads' of the same files, so retrying a bad file
+    /// (within the limit or not) never piles its rejects up again.
+    func replaceRejects(runID: UUID) throws {
         try connection.execute("""
             delete from \(rejectsTable) r using \(SQMDStaging.sources) s
             where r.source_kind = 'sqmd' and r.source_file = s.source_file
             """, name: "load sqmd: replace earlier rejects")
         try insertRejects(runID: runID)
-        return try upsert()
     }
 
     /// Upserts the good rows. A row is `inserted` when its key (which includes the submission) is new,

@@ -191,7 +191,7 @@ public struct WeatherLoader {
         if counts.inserted + counts.updated > 0 {
             // As after an SQMD load: the feature query joins these rows next, and stale statistics made
             // the planner expect 14 weather rows where 25,960 came back.
-            try connection.execute("analyze \(merge.input).weather_hourly", name: "load weather: analyze")
+            FreshStatistics.analyze("\(merge.input).weather_hourly", on: connection, logger: logger)
         }
         summary.unchanged = checked.rows.count - counts.inserted - counts.updated
         return summary

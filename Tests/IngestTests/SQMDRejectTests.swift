@@ -116,12 +116,31 @@ struct SQMDRejectTests {
                                     [runID.uuidString]) == rejected)
         }
         #expect(harness.sqmdCount == 1)   // only the earlier file's row
+        // A retry of the still-bad file replaces its rejects instead of piling them up (was 2x, 3x, ...).
+        #expect(throws: SQMDLoadError.self) { _ = try harness.load("mixed.csv", options: SQMDLoadOptions(maxRejects: 3)) }
+        #expect(try harness.int("select count(*) as n from gridcast_input_dev.load_rejects") == rejected)
         let runs = try harness.runs()
         #expect(runs.first?.status == "failed" && runs.first?.error?.contains("max rejects") == true)
         // Within the limit, the same file loads; its earlier rejects are replaced, not added to.
         let summary = try harness.load("mixed.csv", options: SQMDLoadOptions(maxRejects: rejected))
         #expect(summary.inserted == 3 && summary.rejected == rejected)
         #expect(try harness.int("select count(*) as n from gridcast_input_dev.load_rejects") == rejected)
+    }
+
+    @Test("a DBA's lock on the table stalls only the ANALYZE after the commit: the load succeeds with a warning")
+    func analyzeBlockedAfterCommit() throws {
+        let harness = try SQMDHarness("sqmdanalyze")
+        try harness.write("ok.csv", lines: SQMDLoaderTests.initial)
+        // SHARE UPDATE EXCLUSIVE is what a VACUUM or another ANALYZE holds; ANALYZE waits for it.
+        let dba = try Connection.open(harness.target)
+        try dba.execute("begin", name: "dba transaction")
+        try dba.execute("lock table gridcast_input_dev.sqmd in share update exclusive mode", name: "dba lock")
+        defer { _ = try? dba.execute("rollback", name: "release") }
+        let started = Date()
+        let summary = try harness.load("ok.csv")
+        #expect(summary.inserted == SQMDLoaderTests.initial.count)
+        #expect(Date().timeIntervalSince(started) < 60, "the load waited for the DBA's lock instead of giving up the ANALYZE")
+        #expect(try harness.runs().first?.status == "succeeded")
     }
 
     @Test("the run log records a succeeded load with its rows and arguments, and a failed one with its error")
