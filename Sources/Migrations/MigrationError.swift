@@ -14,6 +14,8 @@ public enum MigrationError: Error, CustomStringConvertible {
     /// A migration failed on the server; it was rolled back.
     case failed(file: String, line: Int?, underlying: WarehouseError)
     case invalidLayout(String)
+    /// The operational schema's history records migrations, but a schema of this layout is missing.
+    case historyOfOtherSchemas(history: String, missing: String, applied: Int)
 
     public var description: String {
         switch self {
@@ -37,6 +39,10 @@ public enum MigrationError: Error, CustomStringConvertible {
             return "Migration \(location) failed and was rolled back: \(underlying)"
         case let .invalidLayout(reason):
             return "Invalid schema layout: \(reason)"
+        case let .historyOfOtherSchemas(history, missing, applied):
+            return "\(history) records \(applied) applied migrations, but schema \(missing) does not exist: they were applied "
+                + "with other schema names. The operational schema holds the history of one set of names; give this set its "
+                + "own --operational-schema, or use the names it was migrated with."
         }
     }
 }

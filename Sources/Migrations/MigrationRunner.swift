@@ -58,12 +58,28 @@ public struct MigrationRunner {
         let identifiers = try layout.identifiers()
         return try connection.withAdvisoryLock(layout.migrationLockName, waitSeconds: lockWaitSeconds) {
             try connection.executeScript(bootstrapSQL, name: "create migration history \(layout.historyTable)")
-            let pending = try validatedPending(try readHistory(connection))
+            let history = try readHistory(connection)
+            try checkSchemasOfHistory(history, on: connection)
+            let pending = try validatedPending(history)
             for file in pending {
                 try apply(file, identifiers: identifiers, on: connection)
             }
             if pending.isEmpty { logger.info("schema is up to date", metadata: ["environment": "\(layout.environment.rawValue)"]) }
             return pending
+        }
+    }
+
+    /// The history lives in the operational schema. When it records migrations but the input or BI
+    /// schema of this layout does not exist, those migrations were applied under other schema names
+    /// (`--input-schema X` with the default operational schema): "up to date" would create nothing.
+    private func checkSchemasOfHistory(_ history: [HistoryRow], on connection: Connection) throws {
+        guard !history.isEmpty else { return }
+        for schema in [layout.inputSchema, layout.biSchema] {
+            let exists = try connection.execute("select to_regnamespace(quote_ident($1)) is not null as e", [schema],
+                                                name: "migrate: does \(schema) exist").first?.bool("e") ?? false
+            guard exists else {
+                throw MigrationError.historyOfOtherSchemas(history: layout.historyTable, missing: schema, applied: history.count)
+            }
         }
     }
 

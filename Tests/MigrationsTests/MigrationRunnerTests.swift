@@ -69,6 +69,24 @@ struct MigrationRunnerTests {
         #expect(states.allSatisfy { if case .applied = $0.status { true } else { false } })
     }
 
+    @Test("other input schema names under an operational schema migrated with the defaults: refused, not 'up to date'")
+    func historyOfOtherSchemaNames() throws {
+        let connection = try TestCluster.freshConnection("migothernames")
+        try Self.runner(.qa).migrate(on: connection)
+        let other = MigrationRunner(layout: SchemaLayout(environment: .qa, inputBase: "other_input"),
+                                    files: try MigrationFile.load(from: try MigrationFile.locateDirectory()))
+        do {
+            let applied = try other.migrate(on: connection)
+            Issue.record("migrate reported \(applied.count) applied and created no other_input_qa")
+        } catch let error as MigrationError {
+            guard case .historyOfOtherSchemas(_, "other_input_qa", Self.migrationCount) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(error.description.contains("own --operational-schema"))
+        }
+    }
+
     @Test("an applied file that was edited is refused with a message naming the file, and nothing runs")
     func editedFileIsRefused() throws {
         let connection = try TestCluster.freshConnection("migedit")
