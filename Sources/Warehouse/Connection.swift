@@ -26,9 +26,15 @@ public final class Connection {
 
     /// Opens a connection the way psql would for the same conninfo / URL / environment.
     /// Server notices are quieted (`client_min_messages = warning`) so `IF NOT EXISTS` chatter stays out of logs.
+    ///
+    /// Defaults the conninfo, the URL and the PG* variables may override: TCP keepalives (a firewall that
+    /// drops idle flows must not strand a long training's connection), a 10 s connect timeout, and
+    /// application_name `gridcast` for pg_stat_activity. The session turns idle_session_timeout off:
+    /// a training connection idles for minutes while XGBoost fits, outside any transaction and
+    /// holding no locks, and a role-level timeout used to kill every long training.
     public static func open(_ target: ConnectionTarget = .environment,
                             logger: Logger = Logger(label: "gridcast.warehouse")) throws -> Connection {
-        guard let handle = PQconnectdb(target.conninfo) else {
+        guard let handle = connect(target) else {
             throw WarehouseError.connectionFailed(target: target.redactedDescription, reason: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
@@ -37,9 +43,27 @@ public final class Connection {
             throw WarehouseError.connectionFailed(target: target.redactedDescription, reason: reason)
         }
         let connection = Connection(handle: handle, target: target, logger: logger)
-        try connection.execute("select set_config('client_min_messages', 'warning', false)", name: "connection setup")
+        try connection.execute("""
+            select set_config('client_min_messages', 'warning', false), set_config('idle_session_timeout', '0', false)
+            """, name: "connection setup")
         logger.debug("connected", metadata: ["server": "\(connection.serverDescription)"])
         return connection
+    }
+
+    /// Defaults first, then the target's own conninfo (expanded by libpq, so its keys win); a default
+    /// whose PG* variable is set is left to the variable.
+    private static func connect(_ target: ConnectionTarget) -> OpaquePointer? {
+        let environment = ProcessInfo.processInfo.environment
+        var pairs: [(String, String)] = [("keepalives", "1"), ("keepalives_idle", "60"), ("keepalives_interval", "10"),
+                                         ("keepalives_count", "6")]
+        if environment["PGCONNECT_TIMEOUT"] == nil { pairs.append(("connect_timeout", "10")) }
+        if environment["PGAPPNAME"] == nil { pairs.append(("application_name", "gridcast")) }
+        pairs.append(("dbname", target.conninfo))
+        let keys = pairs.map { strdup($0.0) }, values = pairs.map { strdup($0.1) }
+        defer { (keys + values).forEach { free($0) } }
+        var keyPointers = keys.map { UnsafePointer<CChar>($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer<CChar>($0) } + [nil]
+        return PQconnectdbParams(&keyPointers, &valuePointers, 1)
     }
 
     /// `user@host:port/dbname` of the live connection, without password.

@@ -147,6 +147,19 @@ struct ConnectionTests {
         #expect(ConnectionTarget("").redact("password='x y' user=u") == "password=******** user=u")
     }
 
+    @Test("a connection outlives a DBA's idle_session_timeout while it idles (as training does) and sets keepalives")
+    func idleSessionTimeout() throws {
+        let target = try TestCluster.freshDatabase("idletimeout")
+        let owner = try Connection.open(target)
+        try owner.executeScript("""
+            do $$ begin execute format('alter database %I set idle_session_timeout = %L', current_database(), '1s'); end $$
+            """, name: "a DBA's timeout")
+        let connection = try Connection.open(target)
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(try connection.execute("select 1 as one", name: "after idling").first?.int("one") == 1)
+        #expect(try connection.execute("select current_setting('application_name') as a", name: "name").first?.string("a") == "gridcast")
+    }
+
     @Test("connects through the PG* environment as psql would")
     func environmentConnection() throws {
         let cluster = try TestCluster.cluster()
