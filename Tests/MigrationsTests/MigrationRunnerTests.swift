@@ -7,7 +7,7 @@ import Warehouse
 @Suite("Migration runner")
 struct MigrationRunnerTests {
     /// Files in migrations/: a file lost or added by mistake fails here.
-    static let migrationCount = 9
+    static let migrationCount = 10
     static let biViews: Set<String> = ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy",
                                        "vw_forecast_accuracy_all", "vw_model_registry", "vw_champion_models", "vw_run_history"]
 
@@ -84,6 +84,19 @@ struct MigrationRunnerTests {
                 return
             }
             #expect(error.description.contains("own --operational-schema"))
+        }
+    }
+
+    @Test("weather_locations refuses POSIX offset zone names, which PostgreSQL reads with the opposite sign")
+    func posixZoneNamesRefused() throws {
+        let connection = try TestCluster.freshConnection("migzones")
+        try Self.runner(.dev).migrate(on: connection)
+        let insert = "insert into gridcast_input_dev.weather_locations (location, latitude, longitude, time_zone) values ($1, 31.2, 121.5, $2)"
+        for (index, zone) in ["UTC+8", "GMT-5", "+03"].enumerated() {
+            #expect(throws: WarehouseError.self) { try connection.execute(insert, ["bad\(index)", zone], name: "posix zone") }
+        }
+        for (index, zone) in ["Asia/Shanghai", "Etc/GMT-8", "America/Port-au-Prince"].enumerated() {
+            try connection.execute(insert, ["good\(index)", zone], name: "iana zone")
         }
     }
 
