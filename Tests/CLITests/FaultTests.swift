@@ -168,4 +168,38 @@ struct FaultTests {
         #expect(try after.execute("select count(*) as n from gridcast_input_dev.sqmd", name: "count").first?.int("n") == lines)
         cluster.stop(mode: "immediate")
     }
+
+    @Test("a server restart while a backfill waits on its feature query: exit 3 at once, no rows, a failed run-log row")
+    func restartDuringBackfill() throws {
+        let cluster = try TestCluster.privateCluster("restartbf")
+        let admin = try Connection.open(cluster.target)
+        try admin.execute("create database restart_backfill", name: "create database")
+        let warehouse = try CLIWarehouse("restartbf", target: ConnectionTarget(cluster.conninfo(database: "restart_backfill")))
+        try warehouse.loadAll()
+        try warehouse.mustRun(["train", "--series", "RES-SOLAR"] + CLIWarehouse.trainArguments)
+        // A DBA's lock holds the backfill inside its first feature query, so the restart lands mid-run every time.
+        let dba = try Connection.open(warehouse.target)
+        try dba.execute("begin", name: "dba transaction")
+        try dba.execute("lock table gridcast_input_dev.sqmd in access exclusive mode", name: "dba lock")
+        let process = try warehouse.start(["backfill", "--series", "RES-SOLAR", "--from", "2024-11-01", "--to", "2024-12-15"])
+        let waiting = try warehouse.poll(seconds: 120) {
+            try warehouse.int("""
+                select count(*) as n from pg_stat_activity
+                where datname = current_database() and wait_event_type = 'Lock' and query like '%dayahead_features%'
+                """) > 0
+        }
+        #expect(waiting, "the backfill never reached its feature query")
+        cluster.stop(mode: "fast")
+        _ = try LocalCluster.start(in: cluster.directory)
+        let outcome = process.wait()
+        #expect(outcome.exitCode == 3, "stderr: \(outcome.stderr)")
+        #expect(outcome.stderr.components(separatedBy: "FAILED").count <= 2, "one failure, not one per day: \(outcome.stderr)")
+
+        let after = try Connection.open(warehouse.target)
+        #expect(try after.execute("select count(*) as n from gridcast_operational_dev.dayahead_load_forecasts",
+                                  name: "count").first?.int("n") == 0)
+        let runs = try after.execute("select status from gridcast_operational_dev.run_log where kind = 'backfill'", name: "run log").rows
+        #expect(runs.map { $0.string("status") } == ["failed"])
+        cluster.stop(mode: "immediate")
+    }
 }
