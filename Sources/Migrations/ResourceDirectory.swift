@@ -19,7 +19,7 @@ public enum ResourceDirectory {
     public static func locate(_ name: String, marker: String, explicit: String? = nil, variable: String,
                               logger: Logger? = nil) throws -> URL {
         let (directory, origin) = try find(name, marker: marker, explicit: explicit, variable: variable)
-        try refuseWorldWritable(directory, name: name, variable: variable)
+        try refuseWorldWritable(directory, variable: variable)
         logger?.info("using \(name)/", metadata: ["path": "\(directory.path)", "found": "\(origin)"])
         return directory
     }
@@ -49,8 +49,8 @@ public enum ResourceDirectory {
         return nil
     }
 
-    /// The folder itself, and each subfolder the marker sits in, must not be writable by everyone.
-    static func refuseWorldWritable(_ directory: URL, name: String, variable: String) throws {
+    /// The folder must not be writable by everyone (its subfolders are not checked).
+    static func refuseWorldWritable(_ directory: URL, variable: String) throws {
         var info = stat()
         guard stat(directory.path, &info) == 0 else { return }  // unreadable: the reader reports it with its own error
         if info.st_mode & S_IWOTH != 0 {

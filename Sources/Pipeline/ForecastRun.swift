@@ -73,7 +73,7 @@ public struct ForecastRun {
                                  + (ood > 0 ? ", \(ood) out of distribution" : ""))
                     case let .failure(error):
                         // Without the server no other series can be forecast either: stop at once.
-                        if failFast || Self.isConnectionFailure(error) { throw error }
+                        if failFast || (error as? WarehouseError)?.isConnectionFailure == true { throw error }
                         let message = connection.target.redact("\(error)")
                         days.append(.init(series: id, targetDate: day.date, hours: 0, modelVersion: nil, outOfDistributionHours: 0,
                                           note: "", error: message, failure: error))
@@ -84,10 +84,6 @@ public struct ForecastRun {
         }
         let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds)
         return ForecastRunResult(days: days, rowsWritten: written)
-    }
-
-    static func isConnectionFailure(_ error: Error) -> Bool {
-        (error as? WarehouseError)?.isConnectionFailure ?? false
     }
 
     /// A named version is used for every day; otherwise issued days take the current champion (known

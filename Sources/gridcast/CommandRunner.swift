@@ -11,7 +11,8 @@ protocol FailureDetails: Error {
     var causes: [Error] { get }
     /// True when the run wrote nothing (every series failed).
     var nothingWritten: Bool { get }
-    func details(exitCode: (Error) -> Int32) -> [JSONValue]
+    /// Each failure as a JSON object; `redact` masks the connection's secrets in the messages.
+    func details(exitCode: (Error) -> Int32, redact: (String) -> String) -> [JSONValue]
 }
 
 /// Runs a command body with logging set up, maps errors to one stderr sentence and an exit code a
@@ -37,7 +38,7 @@ enum CommandRunner {
             if options.json {
                 var object: [String: JSONValue] = ["command": .string(command), "status": "failed", "error": .string(message),
                                                    "exit_code": .int(Int(code))]
-                if let details = error as? FailureDetails { object["failures"] = .array(details.details(exitCode: exitCode(for:))) }
+                if let details = error as? FailureDetails { object["failures"] = .array(details.details(exitCode: exitCode(for:), redact: options.target.redact)) }
                 print(JSONValue.object(object).rendered)
             }
             throw ExitCode(code)

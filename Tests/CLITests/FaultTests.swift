@@ -138,12 +138,17 @@ struct FaultTests {
         #expect(new.rows == expectedRows && new.runs == 1 && new.succeeded == 1 && new.runID != old.runID)
     }
 
+    /// A cluster of the test's own (it is stopped and restarted) with a migrated warehouse database.
+    static func warehouseOnPrivateCluster(_ label: String) throws -> (LocalCluster, CLIWarehouse) {
+        let cluster = try TestCluster.privateCluster(label)
+        let admin = try Connection.open(cluster.target)
+        try admin.execute("create database \(label)_test", name: "create database")
+        return (cluster, try CLIWarehouse(label, target: ConnectionTarget(cluster.conninfo(database: "\(label)_test"))))
+    }
+
     @Test("a server restart during a load: exit 3 with a clear message, a failed run-log row, nothing half-loaded; the next load succeeds")
     func restartTheServer() throws {
-        let cluster = try TestCluster.privateCluster("restart")
-        let admin = try Connection.open(cluster.target)
-        try admin.execute("create database restart_test", name: "create database")
-        let warehouse = try CLIWarehouse("restart", target: ConnectionTarget(cluster.conninfo(database: "restart_test")))
+        let (cluster, warehouse) = try Self.warehouseOnPrivateCluster("restart")
         let process = try warehouse.start(["load", "sqmd", warehouse.initialCSV, warehouse.finalCSV])
         let copying = try warehouse.poll(seconds: 60) { try warehouse.activeQueries().lowercased().contains("copy") }
         #expect(copying, "the load never reached its COPY")
@@ -171,10 +176,7 @@ struct FaultTests {
 
     @Test("a server restart while a backfill waits on its feature query: exit 3 at once, no rows, a failed run-log row")
     func restartDuringBackfill() throws {
-        let cluster = try TestCluster.privateCluster("restartbf")
-        let admin = try Connection.open(cluster.target)
-        try admin.execute("create database restart_backfill", name: "create database")
-        let warehouse = try CLIWarehouse("restartbf", target: ConnectionTarget(cluster.conninfo(database: "restart_backfill")))
+        let (cluster, warehouse) = try Self.warehouseOnPrivateCluster("restartbf")
         try warehouse.loadAll()
         try warehouse.mustRun(["train", "--series", "RES-SOLAR"] + CLIWarehouse.trainArguments)
         // A DBA's lock holds the backfill inside its first feature query, so the restart lands mid-run every time.

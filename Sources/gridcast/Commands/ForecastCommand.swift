@@ -97,7 +97,8 @@ struct ForecastIncomplete: Error, CustomStringConvertible, FailureDetails {
     }
     var causes: [Error] { failures.compactMap(\.failure) }
     var nothingWritten: Bool { rowsWritten == 0 }
-    func details(exitCode: (Error) -> Int32) -> [JSONValue] {
+    /// The day's messages were masked when the run recorded them.
+    func details(exitCode: (Error) -> Int32, redact: (String) -> String) -> [JSONValue] {
         failures.map { day in
             ["series": .string(day.series.description), "date": .string(day.targetDate), "error": .optional(day.error),
              "exit_code": day.failure.map { .int(Int(exitCode($0))) } ?? .null]

@@ -84,9 +84,7 @@ struct TrainCommand: ParsableCommand {
                 let failed = zip(series, results).compactMap { id, result -> (series: SeriesID, error: Error)? in
                     if case let .failure(error) = result { return (id, error) } else { return nil }
                 }
-                let target = options.target
-                return (results.count - failed.count, failed.isEmpty ? nil
-                        : TrainingFailed(failures: failed, total: series.count, redact: { target.redact($0) }))
+                return (results.count - failed.count, failed.isEmpty ? nil : TrainingFailed(failures: failed, total: series.count))
             }
             var rows: [JSONValue] = []
             var failures = 0
@@ -118,15 +116,16 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
+/// Its description is masked where it is shown (CommandRunner, the run log), like every error's.
 struct TrainingFailed: Error, CustomStringConvertible, FailureDetails {
-    let failures: [(series: SeriesID, error: Error)], total: Int, redact: @Sendable (String) -> String
+    let failures: [(series: SeriesID, error: Error)], total: Int
     var description: String {
-        let first = failures.first.map { " First: \($0.series): \(redact("\($0.error)"))" } ?? ""
+        let first = failures.first.map { " First: \($0.series): \($0.error)" } ?? ""
         return "\(failures.count) of \(total) series failed to train.\(first)"
     }
     var causes: [Error] { failures.map(\.error) }
     var nothingWritten: Bool { failures.count == total }
-    func details(exitCode: (Error) -> Int32) -> [JSONValue] {
+    func details(exitCode: (Error) -> Int32, redact: (String) -> String) -> [JSONValue] {
         failures.map { ["series": .string($0.series.description), "error": .string(redact("\($0.error)")),
                         "exit_code": .int(Int(exitCode($0.error)))] }
     }
