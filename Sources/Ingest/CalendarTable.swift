@@ -99,8 +99,7 @@ public struct CalendarTableWriter {
         let list = Self.columns.joined(separator: ", ")
         let values = Self.columns.dropFirst(2).map { $0 }
         try connection.transaction(name: "calendar fill \(location)") { tx in
-            try tx.execute("select pg_advisory_xact_lock(hashtextextended($1, 0))", ["gridcast.calendar.\(table).\(location)"],
-                           name: "calendar fill: lock")
+            try tx.lockNamed("calendar.\(location)", in: layout.runLocksTable, waitSeconds: 600)
             try tx.execute("create temp table gridcast_calendar_stage (like \(table) including defaults including indexes) on commit drop",
                            name: "calendar fill: staging table")
             summary.hours = try tx.copyIn("copy pg_temp.gridcast_calendar_stage (\(list)) from stdin", name: "calendar fill: copy") { writer in

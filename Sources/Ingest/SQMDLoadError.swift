@@ -12,8 +12,9 @@ public enum SQMDLoadError: Error, Sendable, CustomStringConvertible {
     case unknownLocation(location: String, table: String)
     /// More rows were rejected than allowed. The rejects were committed to `rejectsTable` under `runID`;
     /// nothing was merged into `input.sqmd`.
+    /// `stoppedReading` names where reading stopped early (the source and record), when it did.
     case tooManyRejects(rejected: Int, limit: Int, read: Int, runID: UUID, rejectsTable: String,
-                        byReason: [SQMDRejectReason: Int])
+                        byReason: [SQMDRejectReason: Int], stoppedReading: String?)
 
     public var description: String {
         switch self {
@@ -25,10 +26,12 @@ public enum SQMDLoadError: Error, Sendable, CustomStringConvertible {
             return "The time zone '\(name)' is not known to PostgreSQL; use an IANA name such as America/Los_Angeles (see pg_timezone_names)."
         case let .unknownLocation(location, table):
             return "No weather location '\(location)' in \(table); add it there or pass a time zone name instead."
-        case let .tooManyRejects(rejected, limit, read, runID, table, byReason):
+        case let .tooManyRejects(rejected, limit, read, runID, table, byReason, stoppedReading):
             let reasons = byReason.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
                 .prefix(5).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+            let stopped = stoppedReading.map { "Reading stopped in \($0) once the limit was passed; the rest was not checked. " } ?? ""
             return "Rejected \(rejected) of \(read) rows, more than the limit of \(limit) (max rejects); nothing was merged. "
+                + stopped
                 + "Most common: \(reasons). See: select source_file, line_number, reason, raw_line from \(table) "
                 + "where run_id = '\(runID.uuidString.lowercased())' order by source_file, line_number;"
         }

@@ -95,6 +95,8 @@ public struct SQMDFileSummary: Sendable, Equatable {
     public var hadByteOrderMark: Bool
     /// Set for an empty source (no header row).
     public var note: String?
+    /// The data record after which reading stopped because the rejects passed `--max-rejects`.
+    public var stoppedAtRecord: Int?
 }
 
 /// The outcome of a load. `read == inserted + updated + unchanged + rejected`.

@@ -27,7 +27,7 @@ public struct SQMDLoader {
     }
 
     /// The advisory lock that serialises the merge step of SQMD loads into one environment.
-    public var lockName: String { "gridcast.load.sqmd.\(layout.inputSchema)" }
+    public var lockName: String { "load.sqmd.\(layout.inputSchema)" }
 
     /// What the run log records as the run's arguments (names of sources, never connection details).
     struct Arguments: Encodable {
@@ -70,7 +70,7 @@ public struct SQMDLoader {
         let input = try SQLIdentifier(layout.inputSchema).quoted
         let rejectsTable = "\(input).load_rejects"
         let timeZone = try resolveTimeZone(on: connection, input: input)
-        let staging = SQMDStaging(connection: connection, maxRecordBytes: options.maxRecordBytes)
+        let staging = SQMDStaging(connection: connection, maxRecordBytes: options.maxRecordBytes, stopAfterRejects: options.maxRejects)
         defer { staging.drop() }
 
         try staging.create(sources: sources)
@@ -93,14 +93,14 @@ public struct SQMDLoader {
         let merge = SQMDMerge(connection: connection, sqmdTable: "\(input).sqmd", rejectsTable: rejectsTable)
         if let limit = options.maxRejects, rejected > limit {
             try connection.transaction(name: "load sqmd: record rejects") { _ in try merge.replaceRejects(runID: runID) }
+            let stopped = files.first { $0.stoppedAtRecord != nil }.map { "\($0.name) at data record \($0.stoppedAtRecord ?? 0)" }
             throw SQMDLoadError.tooManyRejects(rejected: rejected, limit: limit, read: read, runID: runID,
-                                               rejectsTable: rejectsTable, byReason: byReason)
+                                               rejectsTable: rejectsTable, byReason: byReason, stoppedReading: stopped)
         }
-        let counts = try connection.withAdvisoryLock(lockName, waitSeconds: options.lockWaitSeconds) {
-            try connection.transaction(name: "load sqmd: merge") { connection in
-                try SQMDValidation.tune(connection)
-                return try merge.merge(runID: runID)
-            }
+        let counts = try connection.transaction(name: "load sqmd: merge") { connection in
+            try connection.lockNamed(lockName, in: layout.runLocksTable, waitSeconds: options.lockWaitSeconds)
+            try SQMDValidation.tune(connection)
+            return try merge.merge(runID: runID)
         }
         if counts.inserted + counts.updated > 0 {
             // Fresh statistics before the next feature query plans against this table: right after a

@@ -35,12 +35,14 @@ struct SQMDMerge {
     }
 
     /// This load's rejects in place of the earlier loads' of the same files, so retrying a bad file
-    /// (within the limit or not) never piles its rejects up again.
+    /// (within the limit or not) never piles its rejects up in `vw_load_rejects_current`. The earlier
+    /// ones are marked superseded by this run, not deleted: the loader cannot delete rejects (0011).
     func replaceRejects(runID: UUID) throws {
         try connection.execute("""
-            delete from \(rejectsTable) r using \(SQMDStaging.sources) s
-            where r.source_kind = 'sqmd' and r.source_file = s.source_file
-            """, name: "load sqmd: replace earlier rejects")
+            update \(rejectsTable) r set superseded_at = now(), superseded_by = $1::uuid
+            from \(SQMDStaging.sources) s
+            where r.source_kind = 'sqmd' and r.source_file = s.source_file and r.superseded_at is null
+            """, [runID.uuidString.lowercased()], name: "load sqmd: supersede earlier rejects")
         try insertRejects(runID: runID)
     }
 

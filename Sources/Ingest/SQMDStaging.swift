@@ -45,6 +45,12 @@ struct SQMDStaging {
 
     let connection: Connection
     let maxRecordBytes: Int
+    /// `--max-rejects`: once more records than this were rejected while splitting them (a wrong file, a
+    /// binary file), reading stops; what was read is still validated, so the rejects say why.
+    var stopAfterRejects: Int?
+
+    /// Ends the reading of a source early, inside `forEachRecord`.
+    private struct StopReading: Error {}
 
     /// Creates the temporary tables (replacing any left by an earlier failed load on this session).
     func create(sources: [SQMDSource]) throws {
@@ -67,10 +73,14 @@ struct SQMDStaging {
         var summaries: [SQMDFileSummary] = []
         let columns = (["file_index", "line_number", "raw_line", "reason"] + Self.fieldColumns).joined(separator: ", ")
         try connection.copyIn("copy \(Self.staging) (\(columns)) from stdin", name: "load sqmd: copy into staging") { writer in
+            var rejected = 0
             for (index, source) in sources.enumerated() {
                 let handle = try Self.open(source)
                 defer { if case .file = source.origin { try? handle.close() } }
-                summaries.append(try copy(source, index: index, from: handle, into: writer))
+                let summary = try copy(source, index: index, from: handle, into: writer, rejectedBefore: rejected)
+                summaries.append(summary)
+                rejected += summary.rejected
+                if summary.stoppedAtRecord != nil { break }
             }
         }
         try connection.execute("analyze \(Self.staging)", name: "load sqmd: analyze staging")
@@ -91,7 +101,7 @@ struct SQMDStaging {
     }
 
     private func copy(_ source: SQMDSource, index: Int, from handle: FileHandle,
-                      into writer: CopyInWriter) throws -> SQMDFileSummary {
+                      into writer: CopyInWriter, rejectedBefore: Int) throws -> SQMDFileSummary {
         let reader = CSVRecordReader(handle: handle, maxRecordBytes: maxRecordBytes)
         var header: SQMDHeader?
         var summary = SQMDFileSummary(name: source.name, read: 0, rejected: 0, blankLines: 0,
@@ -109,7 +119,13 @@ struct SQMDStaging {
                 summary.read += 1
                 let rejected = try Self.write(record, header: header, fileIndex: index, into: writer)
                 if rejected { summary.rejected += 1 }
+                if let limit = stopAfterRejects, rejectedBefore + summary.rejected > limit {
+                    summary.stoppedAtRecord = summary.read
+                    throw StopReading()
+                }
             }
+        } catch is StopReading {
+            // The limit is passed: the rest of this source and the sources after it stay unread.
         } catch let error as SQMDLoadError {
             throw error
         } catch let error as WarehouseError {

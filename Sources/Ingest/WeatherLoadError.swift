@@ -21,6 +21,9 @@ public enum WeatherLoadError: Error, Sendable, CustomStringConvertible, Equatabl
     case issuedAtForObserved
     case previousRunsNeedForecastKind(source: String)
     case previousRunsCarryIssueTimes(source: String)
+    /// The file's radiation peaks hours away from solar noon at the location: its time labels (time-zone
+    /// label or UTC offset) are wrong, and storing it would shift every hour.
+    case clockShifted(source: String, location: String, shiftHours: Double, timezone: String?, utcOffsetSeconds: Int)
     case fetchFailed(url: String, reason: String)
     case httpStatus(url: String, status: Int, body: String)
 
@@ -70,6 +73,11 @@ public enum WeatherLoadError: Error, Sendable, CustomStringConvertible, Equatabl
                 + "so --issued-at and --lead-hours do not apply; drop them."
         case .issuedAtForObserved:
             return "--issued-at applies to forecasts only; observed rows are issued when they are valid (issued_at = valid_at). Drop it or pass --kind forecast."
+        case let .clockShifted(source, location, shift, timezone, offset):
+            return "\(source): its radiation peaks \(String(format: "%.1f", abs(shift))) h \(shift > 0 ? "after" : "before") solar noon at "
+                + "\(location), so its times look shifted by about \(Int(shift.rounded())) h: the file's time-zone label "
+                + "(timezone \(timezone ?? "none"), utc_offset_seconds \(offset)) does not match its hours. Nothing was stored. "
+                + "Fix the label or download the file again with timezone=GMT; if the hours are right after all, load with --no-clock-check."
         case let .fetchFailed(url, reason):
             return "Could not fetch \(url): \(reason). Check the URL and that the endpoint is reachable from this machine."
         case let .httpStatus(url, status, body):

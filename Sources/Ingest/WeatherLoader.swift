@@ -21,9 +21,13 @@ public struct WeatherLoadOptions: Sendable {
     /// Weather API, the coarsest grid Open-Meteo snaps to; finer models land closer.
     public var coordinateTolerance: Double
     public var timeInterpretation: WeatherTimeInterpretation
+    /// Refuse a file whose radiation peaks hours away from the location's solar noon (`WeatherClockCheck`).
+    public var checkClock: Bool
 
     public init(location: String = "san_diego", kind: WeatherKind = .observed, issuedAt: Date? = nil, leadHours: Int? = nil,
-                coordinateTolerance: Double = 0.125, timeInterpretation: WeatherTimeInterpretation = .automatic) {
+                coordinateTolerance: Double = 0.125, timeInterpretation: WeatherTimeInterpretation = .automatic,
+                checkClock: Bool = true) {
+        self.checkClock = checkClock
         self.location = location
         self.kind = kind
         self.issuedAt = issuedAt
@@ -172,6 +176,11 @@ public struct WeatherLoader {
     private func write(_ document: WeatherDocument, source: String, issuedAt: Date?, leadHours: Int?, site: WeatherSite,
                        on connection: Connection, runID: UUID?) throws -> WeatherLoadSummary {
         let checked = try WeatherRowSet.check(document, rule: options.timeInterpretation, source: source)
+        if options.checkClock, let shift = WeatherClockCheck.shiftHours(checked, longitude: site.longitude),
+           abs(shift) > WeatherClockCheck.toleranceHours {
+            throw WeatherLoadError.clockShifted(source: source, location: site.name, shiftHours: shift, timezone: document.timezone,
+                                                utcOffsetSeconds: document.utcOffsetSeconds)
+        }
         var summary = WeatherLoadSummary(source: source, location: site.name, kind: options.kind, issuedAt: issuedAt,
                                          format: document.format.rawValue, timeInterpretation: checked.interpretation)
         summary.rowsRead = document.count

@@ -2,11 +2,12 @@ import Foundation
 import Migrations
 import Warehouse
 
-/// Writes checked weather rows in one transaction: COPY into a TEMP staging table, replace the
+/// Writes checked weather rows in one transaction: COPY into a TEMP staging table, supersede the
 /// source's earlier rejects, COPY the new rejects, then upsert into `weather_hourly` counting
 /// inserted and updated rows (a row whose values are all equal is left untouched, so a re-load
 /// changes nothing, not even `loaded_at`).
 struct WeatherMerge {
+    let layout: SchemaLayout
     let input: String
     let location: String
     let kind: WeatherKind
@@ -18,6 +19,7 @@ struct WeatherMerge {
 
     init(layout: SchemaLayout, location: String, kind: WeatherKind, issuedAt: Date?, leadHours: Int? = nil,
          source: String, runID: UUID?) throws {
+        self.layout = layout
         self.input = try SQLIdentifier(layout.inputSchema).quoted
         self.location = location
         self.kind = kind
@@ -27,13 +29,13 @@ struct WeatherMerge {
         self.runID = runID
     }
 
-    /// The advisory lock that serialises loads of one location's weather in one environment.
-    var lockName: String { "gridcast.weather.\(input).\(location)" }
+    /// The named lock that serialises loads of one location's weather in one environment.
+    var lockName: String { "load.weather.\(layout.inputSchema).\(location)" }
 
     func write(_ set: WeatherRowSet, on connection: Connection) throws -> (inserted: Int, updated: Int) {
         let columns = set.variables.map(\.column)
         return try connection.transaction(name: "load weather \(source)") { tx in
-            try tx.execute("select pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName], name: "load weather: lock")
+            try tx.lockNamed(lockName, in: layout.runLocksTable, waitSeconds: 600)
             try tx.execute("""
                 create temp table gridcast_weather_stage (
                     valid_at timestamptz not null\(columns.map { ",\n    \($0) double precision" }.joined())
@@ -53,8 +55,11 @@ struct WeatherMerge {
     }
 
     private func writeRejects(_ rejects: [WeatherReject], on tx: Connection) throws {
-        try tx.execute("delete from \(input).load_rejects where source_kind = 'weather' and source_file = $1",
-                       [source], name: "load weather: replace rejects")
+        // Superseded, not deleted: load_rejects is append-only for the loader (migration 0011).
+        try tx.execute("""
+            update \(input).load_rejects set superseded_at = now(), superseded_by = $2::uuid
+            where source_kind = 'weather' and source_file = $1 and superseded_at is null
+            """, [source, runID?.uuidString.lowercased()], name: "load weather: supersede rejects")
         guard !rejects.isEmpty else { return }
         let run = runID?.uuidString.lowercased()
         try tx.copyIn("copy \(input).load_rejects (run_id, source_kind, source_file, line_number, raw_line, reason) from stdin",

@@ -53,8 +53,10 @@ public struct SchemaLayout: Sendable, Equatable {
         "\(SQLIdentifier.quote(operationalSchema)).schema_migrations"
     }
 
-    /// The advisory lock that serialises migrations of this environment.
-    public var migrationLockName: String { "gridcast.migrate.\(operationalSchema)" }
+    /// Gridcast's named locks (migration 0011): `operational_schema.run_locks`, for `Connection.lockNamed`.
+    public var runLocksTable: String {
+        "\(SQLIdentifier.quote(operationalSchema)).run_locks"
+    }
 }
 
 extension SQLIdentifier {

@@ -56,16 +56,25 @@ public struct MigrationRunner {
     @discardableResult
     public func migrate(on connection: Connection, lockWaitSeconds: Double = 300) throws -> [MigrationFile] {
         let identifiers = try layout.identifiers()
-        return try connection.withAdvisoryLock(layout.migrationLockName, waitSeconds: lockWaitSeconds) {
+        try bootstrap(on: connection)
+        let history = try readHistory(connection)
+        try checkSchemasOfHistory(history, on: connection)
+        let pending = try validatedPending(history)
+        var applied: [MigrationFile] = []
+        for file in pending where try apply(file, identifiers: identifiers, on: connection, lockWaitSeconds: lockWaitSeconds) {
+            applied.append(file)
+        }
+        if applied.isEmpty { logger.info("schema is up to date", metadata: ["environment": "\(layout.environment.rawValue)"]) }
+        return applied
+    }
+
+    /// Creates the schema and history table if missing. Two first migrations at once can both miss
+    /// them; the loser of that race gets a duplicate error and finds them there on a second try.
+    private func bootstrap(on connection: Connection) throws {
+        do {
             try connection.executeScript(bootstrapSQL, name: "create migration history \(layout.historyTable)")
-            let history = try readHistory(connection)
-            try checkSchemasOfHistory(history, on: connection)
-            let pending = try validatedPending(history)
-            for file in pending {
-                try apply(file, identifiers: identifiers, on: connection)
-            }
-            if pending.isEmpty { logger.info("schema is up to date", metadata: ["environment": "\(layout.environment.rawValue)"]) }
-            return pending
+        } catch let WarehouseError.server(error) where ["23505", "42P06", "42P07"].contains(error.sqlstate) {
+            try connection.executeScript(bootstrapSQL, name: "create migration history \(layout.historyTable)")
         }
     }
 
@@ -163,19 +172,34 @@ public struct MigrationRunner {
         return pending
     }
 
-    private func apply(_ file: MigrationFile, identifiers: [String: SQLIdentifier], on connection: Connection) throws {
+    /// Applies one file and records it, in one transaction that first locks the history table against
+    /// other migrations: SHARE ROW EXCLUSIVE conflicts with itself, and only a role that may change the
+    /// history can take it, so unlike an advisory lock no other login can hold migrations up. Returns
+    /// false when a concurrent `migrate` applied the file while this one waited.
+    private func apply(_ file: MigrationFile, identifiers: [String: SQLIdentifier], on connection: Connection,
+                       lockWaitSeconds: Double) throws -> Bool {
         let sql = try file.template.render(identifiers)
         let started = Date()
         do {
-            try connection.transaction(name: file.fileName) { tx in
+            let appliedHere = try connection.transaction(name: file.fileName) { tx in
+                try lockHistory(tx, waitSeconds: lockWaitSeconds)
+                let done = try tx.execute("select exists (select 1 from \(layout.historyTable) where version = $1) as done",
+                                          [file.version], name: "migrate: is \(file.fileName) applied").first?.bool("done") ?? false
+                if done { return false }
                 try tx.executeScript(sql, name: "migration \(file.fileName)")
                 try tx.execute("""
                     insert into \(layout.historyTable) (version, name, checksum, execution_ms, environment)
                     values ($1, $2, $3, $4, $5)
                     """, [file.version, file.name, file.checksum, Int(Date().timeIntervalSince(started) * 1000), layout.environment.rawValue],
                     name: "record migration \(file.fileName)")
+                return true
+            }
+            guard appliedHere else {
+                logger.info("applied meanwhile by another migrate", metadata: ["file": "\(file.fileName)"])
+                return false
             }
         } catch let error as WarehouseError {
+            if case .lockNotAvailable = error { throw error }
             var line: Int?
             if case let .server(serverError) = error, let position = serverError.position {
                 line = SQLTemplate(sql, origin: file.path).line(ofCharacterPosition: position)
@@ -186,6 +210,20 @@ public struct MigrationRunner {
             "file": "\(file.fileName)", "environment": "\(layout.environment.rawValue)",
             "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
         ])
+        return true
+    }
+
+    private func lockHistory(_ tx: Connection, waitSeconds: Double) throws {
+        let previous = try tx.execute("select current_setting('lock_timeout') as value", name: "migrate: lock timeout")
+            .first?.string("value") ?? "0"
+        try tx.execute("select set_config('lock_timeout', $1, true)", ["\(max(1, Int(waitSeconds * 1000)))ms"], name: "migrate: lock timeout")
+        do {
+            try tx.execute("lock table \(layout.historyTable) in share row exclusive mode", name: "migrate: lock history")
+        } catch let WarehouseError.server(error) where error.sqlstate == "55P03" {
+            throw WarehouseError.lockNotAvailable(lockName: "\(layout.historyTable) (migrations of \(layout.environment.rawValue))",
+                                                  reason: "another migrate still holds it after \(waitSeconds) s")
+        }
+        try tx.execute("select set_config('lock_timeout', $1, true)", [previous], name: "migrate: lock timeout")
     }
 
     private func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }

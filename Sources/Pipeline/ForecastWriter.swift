@@ -40,14 +40,8 @@ public struct ForecastWriter {
         let table = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).dayahead_load_forecasts"
         let series = Array(Set(rows.map(\.series.description))).sorted()
         return try connection.transaction(name: "write forecasts") { tx in
-            try tx.execute("select set_config('lock_timeout', $1, true)", ["\(Int(lockWaitSeconds * 1000))ms"], name: "forecast lock timeout")
             for name in series {  // sorted, so two runs lock in the same order and cannot deadlock
-                do {
-                    try tx.execute("select pg_advisory_xact_lock(hashtextextended($1, 0))",
-                                   ["gridcast.forecast.\(layout.operationalSchema).\(name)"], name: "lock series \(name)")
-                } catch let WarehouseError.server(error) where error.sqlstate == "55P03" {
-                    throw WarehouseError.lockNotAvailable(lockName: "gridcast.forecast.\(name)", reason: "another forecast of \(name) is still writing")
-                }
+                try tx.lockNamed("forecast.\(name)", in: layout.runLocksTable, waitSeconds: lockWaitSeconds)
             }
             try tx.execute("""
                 create temporary table forecast_staging (like \(table) including defaults) on commit drop

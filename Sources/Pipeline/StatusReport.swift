@@ -24,30 +24,17 @@ public struct StatusReport: Sendable {
     public let lastRuns: [RunStatus]
 
     public static func read(on connection: Connection, layout: SchemaLayout) throws -> StatusReport {
-        let ops = SQLIdentifier.quoteValidated(layout.operationalSchema)
-        let input = SQLIdentifier.quoteValidated(layout.inputSchema)
+        // BI views only, so the runner and the BI reader can both run it (migration 0011 grants them).
         let bi = SQLIdentifier.quoteValidated(layout.biSchema)
         let series = try connection.execute("""
-            select c.series_id,
-                   m.model_version, (m.metrics -> 'model' ->> 'rmse') as rmse, (m.metrics ->> 'skill') as skill,
-                   f.last_hour::text as last_hour, f.last_created::text as last_created,
-                   d.latest_initial::text as latest_initial, d.latest_final::text as latest_final
-            from \(ops).series_catalog c
-            left join \(ops).model_registry m
-                   on m.load_profile = c.load_profile and m.load_segment = c.load_segment and m.status = 'approved'
-            left join lateral (select max(forecast_datetime) as last_hour, max(created_at) as last_created
-                               from \(ops).dayahead_load_forecasts x
-                               where x.load_profile = c.load_profile and x.load_segment = c.load_segment) f on true
-            left join lateral (select max(tradedatelocal) filter (where submission = 'Initial') as latest_initial,
-                                      max(tradedatelocal) filter (where submission = 'Final') as latest_final
-                               from \(input).sqmd s
-                               where s.loadprofile = c.load_profile
-                                 and \(ops).load_segment_of(s.rategroup) = c.load_segment) d on true
-            where c.active
-            order by c.series_id
+            select series_id, champion_version, champion_rmse_kwh, champion_skill, last_forecast_hour::text as last_hour,
+                   last_forecast_written_at::text as last_created, latest_initial::text as latest_initial,
+                   latest_final::text as latest_final
+            from \(bi).vw_series_status
+            order by series_id
             """, name: "status: series").rows.map { row in
-            SeriesStatus(series: row.string("series_id") ?? "", championVersion: row.int("model_version"),
-                         championRMSE: row.double("rmse"), championSkill: row.double("skill"),
+            SeriesStatus(series: row.string("series_id") ?? "", championVersion: row.int("champion_version"),
+                         championRMSE: row.double("champion_rmse_kwh"), championSkill: row.double("champion_skill"),
                          lastForecastHour: row.string("last_hour"), lastForecastRun: row.string("last_created"),
                          latestInitial: row.string("latest_initial"), latestFinal: row.string("latest_final"))
         }

@@ -18,31 +18,27 @@ extension Connection {
         }
     }
 
-    /// Holds the session-level advisory lock named `lockName` while `body` runs. Waits at most
-    /// `waitSeconds` (0 = fail at once when held), then throws `lockNotAvailable`.
-    /// The key is `hashtextextended(lockName, 0)`, so psql users can find it in pg_locks with the same expression.
-    public func withAdvisoryLock<T>(_ lockName: String, waitSeconds: Double, _ body: () throws -> T) throws -> T {
-        try acquireAdvisoryLock(lockName, waitSeconds: waitSeconds)
-        defer { _ = try? execute("select pg_advisory_unlock(hashtextextended($1, 0))", [lockName], name: "release lock \(lockName)") }
-        return try body()
-    }
-
-    func acquireAdvisoryLock(_ lockName: String, waitSeconds: Double) throws {
-        if waitSeconds <= 0 {
-            let got = try execute("select pg_try_advisory_lock(hashtextextended($1, 0)) as got", [lockName], name: "lock \(lockName)")
-            guard got.first?.bool("got") == true else {
-                throw WarehouseError.lockNotAvailable(lockName: lockName, reason: "held by another session, not waiting")
-            }
-            return
+    /// Takes Gridcast's named lock `lockName`: its row in `locksTable` (quoted
+    /// `operational_schema.run_locks`), locked FOR UPDATE until the current transaction ends, also
+    /// when the session dies. A row lock rather than an advisory lock because any login can take any
+    /// advisory key (a BI reader could block every load); this one needs UPDATE on the table, which only
+    /// the loader and runner roles have. Waits at most `waitSeconds` (0 = fail at once when held), then
+    /// throws `lockNotAvailable`; the transaction's lock_timeout is restored afterwards.
+    public func lockNamed(_ lockName: String, in locksTable: String, waitSeconds: Double) throws {
+        guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
+            throw WarehouseError.unexpectedResult(statementName: "lock \(lockName)", reason: "a named lock needs an open transaction")
         }
-        // lock_timeout bounds the wait; it is restored afterwards so it cannot leak into later statements.
         let previous = try execute("select current_setting('lock_timeout') as value", name: "lock \(lockName)").first?.string("value") ?? "0"
-        try execute("select set_config('lock_timeout', $1, false)", ["\(Int(waitSeconds * 1000))ms"], name: "lock \(lockName)")
-        defer { _ = try? execute("select set_config('lock_timeout', $1, false)", [previous], name: "lock \(lockName)") }
+        try execute("select set_config('lock_timeout', $1, true)", ["\(max(1, Int(waitSeconds * 1000)))ms"], name: "lock \(lockName)")
         do {
-            try execute("select pg_advisory_lock(hashtextextended($1, 0))", [lockName], name: "lock \(lockName)")
+            // The row exists after the first use; creating it waits only for a concurrent first use.
+            try execute("insert into \(locksTable) (lock_name) values ($1) on conflict (lock_name) do nothing", [lockName],
+                        name: "lock \(lockName): create")
+            try execute("select lock_name from \(locksTable) where lock_name = $1 for update", [lockName], name: "lock \(lockName)")
         } catch let WarehouseError.server(error) where error.sqlstate == "55P03" {
-            throw WarehouseError.lockNotAvailable(lockName: lockName, reason: "still held after waiting \(waitSeconds) s")
+            let reason = waitSeconds <= 0 ? "held by another session, not waiting" : "still held after waiting \(waitSeconds) s"
+            throw WarehouseError.lockNotAvailable(lockName: lockName, reason: reason)
         }
+        try execute("select set_config('lock_timeout', $1, true)", [previous], name: "lock \(lockName)")
     }
 }

@@ -60,7 +60,7 @@ public enum WarehouseError: Error, Sendable, CustomStringConvertible {
         case let .unexpectedResult(name, reason):
             return "Unexpected result from \(name): \(reason)."
         case let .lockNotAvailable(lockName, reason):
-            return "Another Gridcast run holds the lock \(lockName) (\(reason)). Wait for it to finish or check pg_locks for the holder."
+            return "Another Gridcast run holds the lock \(lockName) (\(reason)). Wait for it to finish, or find the other session in pg_stat_activity (application_name gridcast)."
         }
     }
 

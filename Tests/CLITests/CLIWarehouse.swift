@@ -59,12 +59,12 @@ final class CLIWarehouse: @unchecked Sendable {
         try connection.execute(sql, parameters, name: "test query").first?.string(at: 0)
     }
 
-    /// Row count and an order-independent hash of every SQMD value (not loaded_at), plus the reject count.
+    /// Row count and an order-independent hash of every SQMD value (not loaded_at), plus the current rejects.
     func sqmdFingerprint() throws -> String {
         try string("""
             select count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', tradedatelocal, tradehourstartlocal, dst_fold, loadprofile,
                    rategroup, submission, loadlal, genlal, metercount, hour_start_utc))::bigint), 0)
-                   || ':' || (select count(*) from gridcast_input_dev.load_rejects)
+                   || ':' || (select count(*) from gridcast_input_dev.vw_load_rejects_current)
             from gridcast_input_dev.sqmd
             """) ?? "?"
     }

@@ -38,20 +38,22 @@ struct ConcurrencyAndSecurityTests {
         let arguments = ["train", "--series", "SMLCOM-SOLAR", "--json"] + CLIWarehouse.trainArguments
         // Holding the series lock stops both at registration, after both have fitted and evaluated: the
         // order of events in which the champion comparison, done before the lock, saw no champion twice.
-        let lock = "gridcast.series.gridcast_operational_dev.SMLCOM-SOLAR"
-        let running = try warehouse.connection.withAdvisoryLock(lock, waitSeconds: 0) {
+        let holder = try Connection.open(warehouse.target)
+        try holder.execute("begin", name: "hold the series lock")
+        try holder.lockNamed("series.SMLCOM-SOLAR", in: "gridcast_operational_dev.run_locks", waitSeconds: 0)
+        let running = try {
             let first = try warehouse.start(arguments), second = try warehouse.start(arguments)
             let deadline = Date().addingTimeInterval(300)
             while try warehouse.int("""
-                select count(*) as n from pg_locks
-                where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())
-                  and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)
-                """, [lock]) < 2 {
+                select count(*) as n from pg_stat_activity
+                where wait_event_type = 'Lock' and query like '%run_locks%'
+                """) < 2 {
                 try #require(Date() < deadline, "the two trains never both waited for the series lock")
                 Thread.sleep(forTimeInterval: 0.2)
             }
             return (first, second)
-        }
+        }()
+        try holder.execute("commit", name: "release the series lock")
         let outcomes = [running.0.wait(), running.1.wait()]
         for outcome in outcomes { #expect(outcome.exitCode == 0, "\(outcome.stderr)") }
         let reasons = try warehouse.string("""
@@ -88,14 +90,14 @@ struct ConcurrencyAndSecurityTests {
             try warehouse.mustRun(["train", "--series", "RES-NONSOLAR"] + CLIWarehouse.trainArguments)
         }
         let holder = try Connection.open(warehouse.target)
-        try holder.execute("select pg_advisory_lock(hashtextextended($1, 0))", ["gridcast.forecast.gridcast_operational_dev.RES-SOLAR"],
-                           name: "hold the series lock")
+        try holder.execute("begin", name: "hold the series lock")
+        try holder.lockNamed("forecast.RES-SOLAR", in: "gridcast_operational_dev.run_locks", waitSeconds: 0)
         let blocked = try warehouse.gridcast(["forecast", "--series", "RES-SOLAR", "--date", "2024-12-21", "--lock-wait", "1"])
         #expect(blocked.exitCode == 5)
         #expect(blocked.stderr.contains("holds the lock"), "\(blocked.stderr)")
         let other = try warehouse.gridcast(["forecast", "--series", "RES-NONSOLAR", "--date", "2024-12-21", "--lock-wait", "1"])
         #expect(other.exitCode == 0, "\(other.stderr)")
-        try holder.execute("select pg_advisory_unlock_all()", name: "release")
+        try holder.execute("rollback", name: "release")
         #expect(try warehouse.int("""
             select count(*) as n from gridcast_operational_dev.dayahead_load_forecasts where as_of_date = '2024-12-20'
             """) == 24, "only RES-NONSOLAR's day was written")

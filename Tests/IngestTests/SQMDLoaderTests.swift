@@ -71,9 +71,11 @@ struct SQMDLoaderTests {
         #expect(second.read == 5 && second.inserted == 0 && second.updated == 0 && second.unchanged == 3 && second.rejected == 2)
         #expect(harness.sqmdCount == rows && harness.rejectCount == rejects && rejects == 2)
         #expect(try harness.strings("select max(loaded_at)::text from gridcast_input_dev.sqmd") == loadedAt)
-        // The stored rejects are the second load's (replaced, not duplicated).
-        #expect(try harness.int("select count(distinct run_id) as n from gridcast_input_dev.load_rejects") == 1)
-        #expect(try harness.strings("select run_id::text from gridcast_input_dev.load_rejects limit 1")
+        // The current rejects are the second load's (superseding, not duplicating, the first load's).
+        #expect(try harness.int("select count(distinct run_id) as n from gridcast_input_dev.vw_load_rejects_current") == 1)
+        #expect(try harness.strings("select run_id::text from gridcast_input_dev.vw_load_rejects_current limit 1")
+                == [second.runID.uuidString.lowercased()])
+        #expect(try harness.strings("select distinct superseded_by::text from gridcast_input_dev.load_rejects where superseded_at is not null")
                 == [second.runID.uuidString.lowercased()])
     }
 

@@ -105,7 +105,7 @@ struct SQMDRejectTests {
             _ = try harness.load("mixed.csv", options: SQMDLoadOptions(maxRejects: 3))
             Issue.record("the load succeeded")
         } catch let error as SQMDLoadError {
-            guard case let .tooManyRejects(count, limit, _, runID, table, _) = error else {
+            guard case let .tooManyRejects(count, limit, _, runID, table, _, _) = error else {
                 Issue.record("wrong error \(error)")
                 return
             }
@@ -116,15 +116,40 @@ struct SQMDRejectTests {
                                     [runID.uuidString]) == rejected)
         }
         #expect(harness.sqmdCount == 1)   // only the earlier file's row
-        // A retry of the still-bad file replaces its rejects instead of piling them up (was 2x, 3x, ...).
+        // A retry of the still-bad file supersedes its rejects instead of piling them up (was 2x, 3x, ...);
+        // the superseded ones stay in load_rejects (the loader cannot delete them).
         #expect(throws: SQMDLoadError.self) { _ = try harness.load("mixed.csv", options: SQMDLoadOptions(maxRejects: 3)) }
-        #expect(try harness.int("select count(*) as n from gridcast_input_dev.load_rejects") == rejected)
+        #expect(try harness.int("select count(*) as n from gridcast_input_dev.vw_load_rejects_current") == rejected)
+        #expect(try harness.int("select count(*) as n from gridcast_input_dev.load_rejects") == 2 * rejected)
         let runs = try harness.runs()
         #expect(runs.first?.status == "failed" && runs.first?.error?.contains("max rejects") == true)
         // Within the limit, the same file loads; its earlier rejects are replaced, not added to.
         let summary = try harness.load("mixed.csv", options: SQMDLoadOptions(maxRejects: rejected))
         #expect(summary.inserted == 3 && summary.rejected == rejected)
-        #expect(try harness.int("select count(*) as n from gridcast_input_dev.load_rejects") == rejected)
+        #expect(try harness.int("select count(*) as n from gridcast_input_dev.vw_load_rejects_current") == rejected)
+        #expect(try harness.int("""
+            select count(*) as n from gridcast_input_dev.load_rejects r
+            where r.superseded_at is not null
+              and r.superseded_by = (select run_id from gridcast_input_dev.vw_load_rejects_current limit 1)
+            """) == rejected, "the successful load superseded the second failed load's rejects")
+    }
+
+    @Test("a file that is not SQMD at all stops being read once the rejects pass --max-rejects")
+    func maxRejectsStopsEarly() throws {
+        let harness = try SQMDHarness("sqmdstop")
+        let garbage = (1...5000).map { "line \($0) of something else entirely" }
+        try harness.write("wrong.csv", lines: garbage)
+        try harness.write("after.csv", lines: ["2024-05-01,1,RES,DR,1,0,50,Initial,0"])
+        do {
+            _ = try harness.load(["wrong.csv", "after.csv"], options: SQMDLoadOptions(maxRejects: 10))
+            Issue.record("the load succeeded")
+        } catch let SQMDLoadError.tooManyRejects(count, _, read, runID, _, _, stopped) {
+            #expect(count == 11 && read == 11, "read \(read) rows and rejected \(count) before stopping")
+            #expect(stopped?.hasSuffix("wrong.csv at data record 11") == true, "\(stopped ?? "nil")")
+            #expect(try harness.int("select count(*) as n from gridcast_input_dev.load_rejects where run_id = $1::uuid",
+                                    [runID.uuidString]) == 11)
+        }
+        #expect(harness.sqmdCount == 0)
     }
 
     @Test("a DBA's lock on the table stalls only the ANALYZE after the commit: the load succeeds with a warning")

@@ -64,13 +64,13 @@ final class SQMDHarness {
     }
 
     var sqmdCount: Int { (try? int("select count(*) as n from gridcast_input_dev.sqmd")) ?? -1 }
-    var rejectCount: Int { (try? int("select count(*) as n from gridcast_input_dev.load_rejects")) ?? -1 }
+    var rejectCount: Int { (try? int("select count(*) as n from gridcast_input_dev.vw_load_rejects_current")) ?? -1 }
 
     /// `line: reason` of every stored reject of `file`, in line order.
     func rejects(_ file: String) throws -> [Int: String] {
         var result: [Int: String] = [:]
         for row in try connection.execute("""
-            select line_number, reason from gridcast_input_dev.load_rejects
+            select line_number, reason from gridcast_input_dev.vw_load_rejects_current
             where source_kind = 'sqmd' and source_file = $1 order by line_number
             """, [file], name: "rejects").rows {
             result[row.int("line_number") ?? -1] = row.string("reason")

@@ -93,7 +93,10 @@ struct WeatherLoaderTests {
         let second = try harness.load("june.json", fixture.json)
         #expect(second.inserted == 0 && second.updated == 0 && second.unchanged == 47 && second.rejected == 1)
         #expect(try harness.strings("select max(loaded_at)::text from \(WeatherHarness.table)") == loadedAt)
-        #expect(try harness.int("select count(*) as n from gridcast_input_dev.load_rejects where source_kind = 'weather'") == 1)
+        #expect(try harness.int("select count(*) as n from gridcast_input_dev.vw_load_rejects_current where source_kind = 'weather'") == 1)
+        #expect(try harness.int("""
+            select count(*) as n from gridcast_input_dev.load_rejects where source_kind = 'weather' and superseded_at is not null
+            """) == 1, "the first load's reject is kept, superseded")
         #expect(try harness.int("select count(*) as n from gridcast_operational_dev.run_log where kind = 'load' and status = 'succeeded'") == 2)
 
         fixture.overrides.append((10, "temperature_2m", 31.5))
@@ -151,6 +154,33 @@ struct WeatherLoaderTests {
         fixture.latitude = 32.75
         fixture.longitude = -117.25
         #expect(try harness.load("era5.json", fixture.json).inserted == 24)
+    }
+
+    @Test("a wrong time-zone label is refused by where the sun peaks, storing nothing; --no-clock-check stores it as labelled")
+    func clockCheck() throws {
+        let harness = try WeatherHarness("wxclock")
+        let fixture = WeatherFixture(fromLocalMidnight: "2024-01-10", days: 3)
+        let label = "\"utc_offset_seconds\":-28800,\"timezone\":\"America/Los_Angeles\""
+        #expect(fixture.json.contains(label))
+        for (name, wrong, hours) in [("new_york", "\"utc_offset_seconds\":-18000,\"timezone\":\"America/New_York\"", -3),
+                                     ("gmt", "\"utc_offset_seconds\":0,\"timezone\":\"GMT\"", -8)] {
+            let mislabelled = fixture.json.replacingOccurrences(of: label, with: wrong)
+            do {
+                try harness.load("\(name).json", mislabelled)
+                Issue.record("the \(name) label was accepted")
+            } catch let WeatherLoadError.clockShifted(_, location, shift, _, _) {
+                #expect(location == "san_diego" && Int(shift.rounded()) == hours, "\(name): shift \(shift)")
+            }
+            #expect(try harness.int("select count(*) as n from \(WeatherHarness.table)") == 0, "\(name) stored rows")
+        }
+        let refused = WeatherLoadError.clockShifted(source: "x.json", location: "san_diego", shiftHours: -3.2, timezone: "America/New_York",
+                                                    utcOffsetSeconds: -18000)
+        #expect(refused.description.contains("3.2 h before solar noon") && refused.description.contains("--no-clock-check"))
+        // The right label loads; so does the wrong one when the operator overrides the check.
+        #expect(try harness.load("right.json", fixture.json).inserted == 72)
+        let overridden = try harness.load("forced.json", fixture.json.replacingOccurrences(of: label, with: "\"utc_offset_seconds\":0,\"timezone\":\"GMT\""),
+                                          options: WeatherLoadOptions(checkClock: false))
+        #expect(overridden.inserted == 8, "the GMT reading moves the 72 hours 8 hours earlier: 8 new, 64 updated")
     }
 
     @Test("°F and mph are converted to °C and km/h; a unit Gridcast cannot convert is refused naming the expected unit")

@@ -65,29 +65,40 @@ struct ConnectionTests {
         #expect(try connection.execute("select count(*) as n from t", name: "count").first?.int("n") == 10)
     }
 
-    @Test("an advisory lock held by one session is refused to another, then granted after release")
-    func advisoryLocks() throws {
+    @Test("a named lock held by one transaction is refused to another, then granted after it ends")
+    func namedLocks() throws {
         let target = try TestCluster.freshDatabase("locks")
         let first = try Connection.open(target)
         let second = try Connection.open(target)
-        try first.withAdvisoryLock("gridcast.test", waitSeconds: 0) {
-            #expect(throws: WarehouseError.self) {
-                try second.withAdvisoryLock("gridcast.test", waitSeconds: 0) {}
-            }
+        try first.execute("create table run_locks (lock_name text primary key, created_at timestamptz default now())", name: "locks")
+        #expect(throws: WarehouseError.self, "outside a transaction") {
+            try first.lockNamed("gridcast.test", in: "run_locks", waitSeconds: 0)
+        }
+        try first.transaction(name: "hold") { tx in
+            try tx.lockNamed("gridcast.test", in: "run_locks", waitSeconds: 0)
+            do {
+                try second.transaction(name: "try") { tx in try tx.lockNamed("gridcast.test", in: "run_locks", waitSeconds: 0) }
+                Issue.record("expected lockNotAvailable at once")
+            } catch WarehouseError.lockNotAvailable {}
             let started = Date()
             do {
-                try second.withAdvisoryLock("gridcast.test", waitSeconds: 0.3) {}
+                try second.transaction(name: "wait") { tx in
+                    try tx.execute("set local lock_timeout = '7s'", name: "caller's timeout")
+                    try tx.lockNamed("gridcast.test", in: "run_locks", waitSeconds: 0.3)
+                }
                 Issue.record("expected lockNotAvailable")
-            } catch let WarehouseError.lockNotAvailable(name, _) {
-                #expect(name == "gridcast.test")
+            } catch let WarehouseError.lockNotAvailable(name, reason) {
+                #expect(name == "gridcast.test" && reason.contains("0.3"))
             }
             #expect(Date().timeIntervalSince(started) >= 0.25)
+            try second.transaction(name: "other name") { tx in try tx.lockNamed("gridcast.other", in: "run_locks", waitSeconds: 0) }
         }
-        var ran = false
-        try second.withAdvisoryLock("gridcast.test", waitSeconds: 0) { ran = true }
-        #expect(ran)
-        // lock_timeout is restored after a waiting acquire.
-        #expect(try second.execute("select current_setting('lock_timeout') as v", name: "setting").first?.string("v") == "0")
+        try second.transaction(name: "after") { tx in
+            try tx.execute("set local lock_timeout = '7s'", name: "caller's timeout")
+            try tx.lockNamed("gridcast.test", in: "run_locks", waitSeconds: 0)
+            // The caller's lock_timeout is restored after the acquire.
+            #expect(try tx.execute("select current_setting('lock_timeout') as v", name: "setting").first?.string("v") == "7s")
+        }
     }
 
     @Test("a password in the URL never appears in a connection error")

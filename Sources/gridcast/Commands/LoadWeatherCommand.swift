@@ -58,6 +58,12 @@ struct LoadWeatherCommand: ParsableCommand {
     @Option(name: .customLong("coordinate-tolerance"), help: "Degrees the file's grid cell may be from the location.")
     var coordinateTolerance: Double = 0.125
 
+    @Flag(name: .customLong("no-clock-check"), help: """
+        Store the file even when its radiation peaks hours away from the location's solar noon (a sign of a \
+        wrong time-zone label).
+        """)
+    var noClockCheck = false
+
     func validate() throws {
         guard files.isEmpty != (url == nil) else {
             throw ValidationError("Give weather files or --url, not both and not neither.")
@@ -94,7 +100,8 @@ struct LoadWeatherCommand: ParsableCommand {
         WeatherLoadOptions(location: location, kind: WeatherKind(rawValue: kind) ?? .observed,
                            issuedAt: issuedAt.flatMap(WeatherLoadOptions.instant), leadHours: leadHours,
                            coordinateTolerance: coordinateTolerance,
-                           timeInterpretation: WeatherTimeInterpretation(rawValue: timeLabels) ?? .automatic)
+                           timeInterpretation: WeatherTimeInterpretation(rawValue: timeLabels) ?? .automatic,
+                           checkClock: !noClockCheck)
     }
 
     var range: WeatherFetchRange {
