@@ -100,6 +100,8 @@ public struct SeriesTrainer: Sendable {
         // 5. The champion comparison, the approval rule and the registration under one series lock: a
         // concurrent train of the series registers before or after this one, never between the
         // comparison and the insert (two first versions were both approved as "no previous champion").
+        // The connection idled through the fits above; a lost one is reopened rather than losing them.
+        try connection.reconnectIfLost()
         let (version, approved, reason, championRMSE) = try connection.transaction(name: "register \(series)") { tx in
             try tx.lockNamed("series.\(series)", in: layout.runLocksTable, waitSeconds: 600)
             let registry = ModelRegistry(connection: connection, layout: layout)

@@ -43,11 +43,36 @@ public final class Connection {
             throw WarehouseError.connectionFailed(target: target.redactedDescription, reason: reason)
         }
         let connection = Connection(handle: handle, target: target, logger: logger)
-        try connection.execute("""
-            select set_config('client_min_messages', 'warning', false), set_config('idle_session_timeout', '0', false)
-            """, name: "connection setup")
+        try connection.setUpSession()
         logger.debug("connected", metadata: ["server": "\(connection.serverDescription)"])
         return connection
+    }
+
+    private func setUpSession() throws {
+        try execute("""
+            select set_config('client_min_messages', 'warning', false), set_config('idle_session_timeout', '0', false)
+            """, name: "connection setup")
+    }
+
+    /// Probes the session after a long pause (a training's fit) and, when it was ended (a firewall, a
+    /// pooler, a DBA's pg_terminate_backend or a restart), reconnects in place with the same parameters,
+    /// so minutes of fitting are not lost to a connection that died while idle. Session state (temporary
+    /// tables, SET values) does not survive a reconnect: call it only between units of work, outside a
+    /// transaction. Returns whether it reconnected.
+    @discardableResult
+    public func reconnectIfLost() throws -> Bool {
+        do {
+            try execute("select 1", name: "connection probe")
+            return false
+        } catch let error as WarehouseError where error.isConnectionFailure {
+            PQreset(handle)
+            guard PQstatus(handle) == CONNECTION_OK else {
+                throw WarehouseError.connectionFailed(target: target.redactedDescription, reason: target.redact(Self.message(handle)))
+            }
+            try setUpSession()
+            logger.notice("reconnected: the idle connection had been closed", metadata: ["cause": "\(error)"])
+            return true
+        }
     }
 
     /// Defaults first, then the target's own conninfo (expanded by libpq, so its keys win); a default

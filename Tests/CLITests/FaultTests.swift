@@ -139,6 +139,33 @@ struct FaultTests {
     }
 
     /// A cluster of the test's own (it is stopped and restarted) with a migrated warehouse database.
+    @Test("the training connection terminated while XGBoost fits: the train reconnects and registers the model")
+    func connectionLostDuringFit() throws {
+        let warehouse = try CLIWarehouse("lostfit")
+        try warehouse.loadAll()
+        let train = try warehouse.start(["train", "--series", "RES-NONSOLAR", "--json", "--trials", "6", "--folds", "2",
+                                         "--test-days", "14", "--validation-days", "14", "--history-days", "200"])
+        // The feature transaction has committed and the session idles while the fits run (its last
+        // statement "commit", for over a second): end it, as a DBA's idle timeout or a firewall would.
+        let deadline = Date().addingTimeInterval(240)
+        var terminated = 0
+        while terminated == 0 && Date() < deadline {
+            terminated = try warehouse.int("""
+                select count(pg_terminate_backend(pid)) as n from pg_stat_activity
+                where datname = current_database() and pid <> pg_backend_pid() and application_name = 'gridcast'
+                  and state = 'idle' and query = 'commit' and now() - state_change > interval '1 second'
+                """)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        try #require(terminated == 1, "never saw the training session idle after its feature query")
+        let outcome = train.wait()
+        #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+        #expect(try warehouse.int("""
+            select count(*) as n from gridcast_operational_dev.model_registry where load_profile = 'RES' and load_segment = 'NONSOLAR'
+            """) == 1)
+        #expect(try warehouse.int("select count(*) as n from gridcast_operational_dev.run_log where kind = 'train' and status = 'succeeded'") == 1)
+    }
+
     static func warehouseOnPrivateCluster(_ label: String) throws -> (LocalCluster, CLIWarehouse) {
         let cluster = try TestCluster.privateCluster(label)
         let admin = try Connection.open(cluster.target)

@@ -65,6 +65,20 @@ struct ConnectionTests {
         #expect(try connection.execute("select count(*) as n from t", name: "count").first?.int("n") == 10)
     }
 
+    @Test("a session ended while idle is reopened in place by reconnectIfLost; a live one is left alone")
+    func reconnectAfterTermination() throws {
+        let target = try TestCluster.freshDatabase("reconnect")
+        let worker = try Connection.open(target), dba = try Connection.open(target)
+        #expect(try worker.reconnectIfLost() == false)
+        let pid = try worker.execute("select pg_backend_pid() as p", name: "pid").first?.int("p") ?? 0
+        try dba.execute("select pg_terminate_backend($1)", [pid], name: "terminate")
+        #expect(try worker.reconnectIfLost() == true)
+        let row = try worker.execute("""
+            select pg_backend_pid() as p, current_setting('idle_session_timeout') as t, current_setting('application_name') as a
+            """, name: "after").first
+        #expect(row?.int("p") != pid && row?.string("t") == "0" && row?.string("a") == "gridcast")
+    }
+
     @Test("a named lock held by one transaction is refused to another, then granted after it ends")
     func namedLocks() throws {
         let target = try TestCluster.freshDatabase("locks")
