@@ -42,6 +42,9 @@ let package = Package(
         .target(name: "SampleData", dependencies: ["Features"]),
         // XGBoost through its C API: matrices, boosters, search, metrics.
         .target(name: "Boosting", dependencies: ["CXGBoost"]),
+        // The Swift core of the PostgreSQL extension (no Foundation); extension/build links it with the
+        // C shim into gridcast.so. Built here too so `swift build` type-checks it.
+        .target(name: "ExtensionCore", dependencies: ["CXGBoost"]),
         // Orchestration: features, training, registry, forecast, backfill, run log.
         .target(name: "Pipeline", dependencies: [
             "Warehouse", "Migrations", "Boosting", "Features", .product(name: "Logging", package: "swift-log"),
@@ -66,6 +69,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
         .testTarget(name: "BoostingTests", dependencies: ["Boosting"]),
+        .testTarget(name: "ExtensionTests", dependencies: ["Boosting", "Warehouse", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "Migrations", "Warehouse", "Boosting", "Features", "Ingest", "SampleData", "TestSupport",
         ]),

@@ -17,6 +17,7 @@ struct LeastPrivilegeCLITests {
         return ["GRIDCAST_DATABASE_URL": warehouse.target.conninfo + " user=\(name)"]
     }
 
+    @discardableResult
     static func run(_ warehouse: CLIWarehouse, _ arguments: [String], as login: [String: String?]) throws -> GridcastProcess.Outcome {
         let outcome = try warehouse.gridcast(arguments, environment: login)
         try #require(outcome.exitCode == 0, "gridcast \(arguments.joined(separator: " ")) exited \(outcome.exitCode): \(outcome.stderr)")

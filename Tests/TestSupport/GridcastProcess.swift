@@ -85,14 +85,26 @@ public enum GridcastProcess {
         let inPath = scratch.appendingPathComponent("in").path
         _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
         let path = executable.deletingLastPathComponent().appendingPathComponent(program).path
-
-        var variables = ProcessInfo.processInfo.environment
-        for (key, value) in environment { variables[key] = value ?? nil }
-        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         // Foundation's glibc module does not export posix_spawn_file_actions_addchdir_np: a shell changes
         // directory and then becomes the program.
         let command = workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path] } ?? [path]
-        let argv = (command + arguments).map { strdup($0) } + [nil]
+        return try spawn(command + arguments, environment: environment, scratch: scratch, inPath: inPath)
+    }
+
+    /// Runs any program (an absolute path) to completion, e.g. a build script.
+    public static func runTool(_ path: String, _ arguments: [String], environment: [String: String?] = [:]) throws -> Outcome {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let inPath = scratch.appendingPathComponent("in").path
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data())
+        return try spawn([path] + arguments, environment: environment, scratch: scratch, inPath: inPath).wait()
+    }
+
+    private static func spawn(_ command: [String], environment: [String: String?], scratch: URL, inPath: String) throws -> Running {
+        var variables = ProcessInfo.processInfo.environment
+        for (key, value) in environment { variables[key] = value ?? nil }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let argv = command.map { strdup($0) } + [nil]
         defer { envp.forEach { free($0) }; argv.forEach { free($0) } }
 
         var actions = posix_spawn_file_actions_t()
