@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
         .testTarget(name: "BoostingTests", dependencies: ["Boosting"]),
-        .testTarget(name: "ExtensionTests", dependencies: ["Boosting", "Warehouse", "TestSupport"]),
+        .testTarget(name: "ExtensionTests", dependencies: ["Boosting", "Migrations", "Warehouse", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "Migrations", "Warehouse", "Boosting", "Features", "Ingest", "SampleData", "TestSupport",
         ]),

@@ -5,17 +5,32 @@ import CXGBoost
 // checked before anything is indexed, and errors come back as a code plus a message that the shim
 // raises with ereport (which longjmps, so it must not run inside Swift frames).
 
-/// Scores `rows` x `columns` values (row-major, NaN = missing) with the XGBoost JSON model in
-/// `model`. Writes one prediction per row, or with `contributions` set the SHAP values of each row
-/// (`columns` + 1 per row, the last the bias). Returns 0, or an error code with `error` filled in.
+/// The cache key of a model passed as JSON text: a hash of its bytes. The shim computes it once per
+/// query for a model that is a constant or parameter of the query, not once per row.
+@_cdecl("gridcast_core_content_key")
+public func gridcastCoreContentKey(_ model: UnsafeRawPointer?, _ modelLength: Int) -> UInt64 {
+    ExtensionModels.key(UnsafeRawBufferPointer(start: model, count: max(0, modelLength))).hash
+}
+
+/// Scores `rows` x `columns` values (row-major, NaN = missing) with the model cached under `key`,
+/// loading it from the XGBoost JSON in `model` when it is not cached. Writes one prediction per row,
+/// or with `contributions` set the SHAP values of each row (`columns` + 1 per row, the last the bias).
+/// Returns 0, or an error code with `errorBuffer` filled in.
+///
+/// Keys: a model passed as text has `gridcast_core_content_key` and `keyLength` = its byte length;
+/// a registry row has a key made of its table, id and xmin and `keyLength` = -1. `model` may be NULL,
+/// and then, when the key is not cached, nothing is scored and the result is 4, so the caller reads
+/// a registry row's JSON only when it is needed and calls again with it.
 @_cdecl("gridcast_core_score")
-public func gridcastCoreScore(_ model: UnsafeRawPointer?, _ modelLength: Int,
-                              _ values: UnsafePointer<Double>?, _ rows: Int, _ columns: Int, _ contributions: Int32,
-                              _ out: UnsafeMutablePointer<Double>?, _ outCapacity: Int,
-                              _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorCapacity: Int) -> Int32 {
+public func gridcastCoreScore(_ key: UInt64, _ keyLength: Int, _ model: UnsafeRawPointer?, _ modelLength: Int,
+                                   _ values: UnsafePointer<Double>?, _ rows: Int, _ columns: Int, _ contributions: Int32,
+                                   _ out: UnsafeMutablePointer<Double>?, _ outCapacity: Int,
+                                   _ errorBuffer: UnsafeMutablePointer<CChar>?, _ errorCapacity: Int) -> Int32 {
+    let cacheKey = ExtensionModels.ModelKey(hash: key, length: keyLength)
+    if model == nil, ExtensionModels.cache[cacheKey] == nil { return 4 }
     do {
-        try score(model: UnsafeRawBufferPointer(start: model, count: max(0, modelLength)), values: values,
-                  rows: rows, columns: columns, contributions: contributions != 0,
+        let loaded = try ExtensionModels.model(cacheKey, UnsafeRawBufferPointer(start: model, count: max(0, modelLength)))
+        try score(loaded, values: values, rows: rows, columns: columns, contributions: contributions != 0,
                   out: out, outCapacity: outCapacity)
         return 0
     } catch {
@@ -56,12 +71,11 @@ private func write(_ text: String, to buffer: (UnsafeMutablePointer<CChar>?, Int
     pointer[index] = 0
 }
 
-private func score(model bytes: UnsafeRawBufferPointer, values: UnsafePointer<Double>?, rows: Int, columns: Int,
+private func score(_ model: LoadedModel, values: UnsafePointer<Double>?, rows: Int, columns: Int,
                    contributions: Bool, out: UnsafeMutablePointer<Double>?, outCapacity: Int) throws(ExtensionError) {
     guard rows >= 0, columns >= 0, rows <= Int(Int32.max), columns <= 100_000 else {
         throw .wrongShape("\(rows) rows of \(columns) features is out of range")
     }
-    let model = try ExtensionModels.model(bytes)
     guard columns == model.featureCount else {
         throw .wrongShape("the model takes \(model.featureCount) features; the row has \(columns)")
     }

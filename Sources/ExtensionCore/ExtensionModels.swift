@@ -18,6 +18,8 @@ enum ExtensionModels {
     /// XGBoost threads per prediction (`gridcast.xgboost_threads`, set by the C shim).
     nonisolated(unsafe) static var threads: Int32 = 1
 
+    /// A model passed as text is keyed by its content; a registry row by (table, model_id, xmin),
+    /// with length -1, so an updated row (new xmin) is a new key and never served stale.
     struct ModelKey: Hashable {
         let hash: UInt64
         let length: Int
@@ -35,7 +37,11 @@ enum ExtensionModels {
 
     /// The model for these bytes, loaded on first use.
     static func model(_ bytes: UnsafeRawBufferPointer) throws(ExtensionError) -> LoadedModel {
-        let key = key(bytes)
+        try model(key(bytes), bytes)
+    }
+
+    /// The model cached under `key`, loaded from `bytes` when it is not.
+    static func model(_ key: ModelKey, _ bytes: UnsafeRawBufferPointer) throws(ExtensionError) -> LoadedModel {
         if let model = cache[key] { return model }
         guard !bytes.isEmpty, let base = bytes.baseAddress else { throw .badModel("the model is empty") }
         // XGBoost's JSON reader wants the document, not a prefix: a model must start with '{'.

@@ -1,5 +1,6 @@
 import Boosting
 import Foundation
+import Migrations
 import Testing
 import TestSupport
 import Warehouse
@@ -13,6 +14,9 @@ struct ExtensionScoringTests {
         let json: String
         let rows: [[Float]]
         let predictions: [Float]
+        /// A second, smaller model of the same features.
+        let otherJSON: String
+        let otherPredictions: [Float]
     }
 
     static let fixture: Result<Fixture, Error> = Result {
@@ -36,7 +40,11 @@ struct ExtensionScoringTests {
         let matrix = FeatureMatrix(featureNames: ["hour", "temperature", "noise"], values: rows.flatMap { $0 })
         let fitted = try Trainer.fit(parameters, train: matrix, labels: labels)
         let predictions = try fitted.booster.predict(DMatrix(matrix))
-        return Fixture(json: String(decoding: try fitted.booster.modelJSON(), as: UTF8.self), rows: rows, predictions: predictions)
+        parameters.maxRounds = 5
+        let other = try Trainer.fit(parameters, train: matrix, labels: labels)
+        return Fixture(json: String(decoding: try fitted.booster.modelJSON(), as: UTF8.self), rows: rows, predictions: predictions,
+                       otherJSON: String(decoding: try other.booster.modelJSON(), as: UTF8.self),
+                       otherPredictions: try other.booster.predict(DMatrix(matrix)))
     }
 
     static func database() throws -> Connection {
@@ -73,6 +81,15 @@ struct ExtensionScoringTests {
                                              [fixture.json, "{\(fixture.rows[5].map { "\(Double($0))" }.joined(separator: ","))}"],
                                              name: "text").first?.double("p")
         #expect(viaText.map(Float.init) == fixture.predictions[5])
+        // A model from a column may change from row to row: each row is scored with its own model
+        // (a call site keeps a model's key only when the argument is a constant or parameter).
+        let mixed = try connection.execute("""
+            select string_agg(gridcast_predict(m, $3::float8[])::real::text, ',' order by k) as p
+            from (values (1, $1::json), (2, $2::json), (3, $1::json)) v(k, m)
+            """, [fixture.json, fixture.otherJSON, "{\(fixture.rows[5].map { "\(Double($0))" }.joined(separator: ","))}"],
+            name: "mixed").first?.string("p")
+        let expected = [fixture.predictions[5], fixture.otherPredictions[5], fixture.predictions[5]]
+        #expect(mixed?.split(separator: ",").map { Float(String($0)) } == expected, "\(mixed ?? "nil")")
     }
 
     @Test("contributions: one per feature plus the bias, summing to the prediction")
@@ -153,5 +170,117 @@ struct ExtensionScoringTests {
         }
         #expect(try connection.execute("select gridcast_predict($1::json, '{1,20,0.5}') is not null as ok", [fixture.json],
                                        name: "after").first?.bool("ok") == true)
+    }
+
+    @Test("by registry row: same predictions, the JSON re-read after the row changes, the BI reader refused, unknown ids an ERROR")
+    func registryRows() throws {
+        let fixture = try Self.fixture.get()
+        let connection = try Self.database()
+        try MigrationRunner(layout: SchemaLayout(environment: .dev), files: try MigrationFile.load(from: Repository.migrations))
+            .migrate(on: connection)
+        let registry = "gridcast_operational_dev.model_registry"
+        let id = try connection.execute("""
+            insert into \(registry) (load_profile, load_segment, model_version, train_start, train_end, features, model_json)
+            values ('RES', 'SOLAR', 1, '2024-01-01', '2024-06-30', '{hour,temperature,noise}', $1::json) returning model_id
+            """, [fixture.json], name: "register").first?.int("model_id") ?? 0
+        func batch() throws -> [Float] {
+            Self.floats(try connection.execute("select gridcast_predict_batch($1::regclass, $2, $3::float8[])::text as p",
+                                               [registry, id, Self.literal(fixture.rows)], name: "batch").first?.string("p"))
+        }
+        #expect(try batch() == fixture.predictions)
+        let row = "{\(fixture.rows[3].map { "\(Double($0))" }.joined(separator: ","))}"
+        #expect(try connection.execute("select gridcast_predict($1::regclass, $2, $3::float8[]) as p", [registry, id, row],
+                                       name: "row").first?.double("p").map(Float.init) == fixture.predictions[3])
+        // A changed row is a new xmin: the cached model is not served for it.
+        try connection.execute("update \(registry) set model_json = $1::json where model_id = $2", [fixture.otherJSON, id], name: "swap")
+        #expect(try batch() == fixture.otherPredictions)
+        #expect(fixture.otherPredictions != fixture.predictions)
+
+        func sqlstate(as role: String?, _ sql: String, _ parameters: [any SQLBindable]) -> String? {
+            defer { _ = try? connection.execute("reset role", name: "reset") }
+            do {
+                if let role { try connection.execute("set role \(role)", name: "role") }
+                try connection.execute(sql, parameters, name: "probe")
+                return nil
+            } catch let error as WarehouseError { return error.sqlstate } catch { return "?" }
+        }
+        let predict = "select gridcast_predict($1::regclass, $2, '{1,20,0.5}')"
+        #expect(sqlstate(as: "gridcast_bi_reader_dev", predict, [registry, id]) == "42501", "the BI reader cannot read model_json")
+        #expect(sqlstate(as: "gridcast_runner_dev", predict, [registry, id]) == nil)
+        #expect(sqlstate(as: nil, predict, [registry, id + 1000]) == "P0002")
+    }
+
+    @Test("version 0.1 installs and updates to 0.2, which adds the registry functions")
+    func upgradePath() throws {
+        try ExtensionInstall.ensure()
+        let connection = try TestCluster.freshConnection("extup")
+        try connection.execute("create extension gridcast version '0.1'", name: "0.1")
+        func registryFunctions() throws -> Int {
+            try connection.execute("""
+                select count(*) as n from pg_proc where proname = 'gridcast_predict' and pronargs = 3
+                """, name: "functions").first?.int("n") ?? -1
+        }
+        #expect(try registryFunctions() == 0)
+        try connection.execute("alter extension gridcast update", name: "update")
+        #expect(try registryFunctions() == 1)
+        #expect(try connection.execute("select extversion from pg_extension where extname = 'gridcast'", name: "version")
+            .first?.string("extversion") == "0.2")
+    }
+
+    @Test("parallel workers and six backends at once give the same predictions as one backend")
+    func parallelAndConcurrent() throws {
+        let fixture = try Self.fixture.get()
+        let connection = try Self.database()
+        try connection.execute("""
+            create table features as
+            select g as id, array[(g % 24)::float8, 10 + (g % 200) / 10.0, (g % 7) / 7.0] as f from generate_series(1, 20000) g
+            """, name: "features")
+        try connection.execute("analyze features", name: "analyze")
+        let query = "select sum(gridcast_predict($1::json, f)::numeric)::text as s, count(*) as n from features"
+        let serial = try connection.execute(query, [fixture.json], name: "serial").first?.string("s")
+        try connection.executeScript("""
+            set parallel_setup_cost = 0; set parallel_tuple_cost = 0; set min_parallel_table_scan_size = 0;
+            set max_parallel_workers_per_gather = 2; set force_parallel_mode = on;
+            """, name: "parallel")
+        let plan = try connection.execute("explain " + query, [fixture.json], name: "plan").rows.compactMap { $0.string(at: 0) }
+        #expect(plan.contains { $0.contains("Gather") }, "\(plan)")
+        #expect(try connection.execute(query, [fixture.json], name: "parallel").first?.string("s") == serial)
+
+        let target = connection.target
+        let sums = try (0..<6).map { _ in
+            let worker = Thread.detachNewThreadWithResult {
+                try Connection.open(target).execute(query, [fixture.json], name: "concurrent").first?.string("s")
+            }
+            return worker
+        }.map { try $0.value() }
+        #expect(sums.allSatisfy { $0 == serial }, "\(sums) vs \(serial ?? "nil")")
+    }
+}
+
+/// A thread whose closure's result (or error) is collected with `value()`.
+final class ThreadResult<T>: @unchecked Sendable {
+    private let done = NSCondition()
+    private var result: Result<T, Error>?
+
+    func set(_ value: Result<T, Error>) {
+        done.lock()
+        result = value
+        done.signal()
+        done.unlock()
+    }
+
+    func value() throws -> T {
+        done.lock()
+        defer { done.unlock() }
+        while result == nil { done.wait() }
+        return try result!.get()
+    }
+}
+
+extension Thread {
+    static func detachNewThreadWithResult<T>(_ body: @escaping @Sendable () throws -> T) -> ThreadResult<T> {
+        let box = ThreadResult<T>()
+        Thread.detachNewThread { box.set(Result { try body() }) }
+        return box
     }
 }

@@ -7,8 +7,10 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -18,8 +20,10 @@
 PG_MODULE_MAGIC;
 
 /* Swift core (ExtensionEntryPoints.swift). */
-extern int32 gridcast_core_score(const void *model, long model_length, const double *values, long rows, long columns,
-                                 int32 contributions, double *out, long out_capacity, char *error, long error_capacity);
+extern uint64 gridcast_core_content_key(const void *model, long model_length);
+extern int32 gridcast_core_score(uint64 key, long key_length, const void *model, long model_length, const double *values,
+                                 long rows, long columns, int32 contributions, double *out, long out_capacity, char *error,
+                                 long error_capacity);
 extern long gridcast_core_output_count(long rows, long columns, int32 contributions);
 extern void gridcast_core_set_threads(int32 threads);
 extern void gridcast_core_xgboost_version(char *buffer, long capacity);
@@ -97,9 +101,97 @@ features_of(ArrayType *array, long *rows, long *columns, bool two_dimensional)
     return values;
 }
 
+/*
+ * Where a model comes from: its JSON passed by the caller, or a registry row (table, model_id),
+ * whose JSON is read only when this backend has not cached that row's current version (its xmin).
+ */
+typedef struct ModelSource
+{
+    text *json;
+    Oid registry;
+    int64 model_id;
+    uint64 key;
+    long key_length;            /* the JSON's length for a model passed in, -1 for a registry row */
+} ModelSource;
+
+/* The key of the model last passed to one call site, kept in fn_extra for the rest of the query. */
+typedef struct CallSiteKey
+{
+    const void *model;
+    long length;
+    uint64 key;
+} CallSiteKey;
+
+/* The registry row's xmin, and with want_json its model_json (copied out of SPI's memory). */
+static int64
+registry_row(Oid registry, int64 model_id, text **json)
+{
+    char *relation = get_rel_name(registry);
+    char *sql;
+    Oid types[1] = {INT8OID};
+    Datum values[1] = {Int64GetDatum(model_id)};
+    bool isnull;
+    int64 xmin;
+
+    if (relation == NULL)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("no table with oid %u", registry)));
+    sql = psprintf("select xmin::text::bigint%s from %s where model_id = $1", json ? ", model_json::text" : "",
+                   quote_qualified_identifier(get_namespace_name(get_rel_namespace(registry)), relation));
+    SPI_connect();
+    /* Runs as the caller: a role that cannot read model_json cannot score with it either. */
+    if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+        ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION), errmsg("could not read %s", relation)));
+    if (SPI_processed == 0)
+        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
+                        errmsg("no model with model_id %lld in %s", (long long) model_id, relation),
+                        errhint("Look the id up in model_registry or bi.vw_champion_models.")));
+    xmin = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    if (json)
+    {
+        Datum model = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+
+        if (isnull)
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("model %lld has no model_json", (long long) model_id)));
+        *json = DatumGetTextPP(SPI_datumTransfer(model, false, -1));
+    }
+    SPI_finish();
+    return xmin;
+}
+
+static ModelSource
+registry_source(Oid registry, int64 model_id)
+{
+    ModelSource source = {NULL, registry, model_id, 0, -1};
+    uint64 key = (uint64) registry * UINT64CONST(0x9E3779B97F4A7C15);
+
+    key ^= (uint64) model_id * UINT64CONST(0xC2B2AE3D27D4EB4F);
+    key ^= (uint64) registry_row(registry, model_id, NULL) * UINT64CONST(0x165667B19E3779F9);
+    key ^= key >> 31;
+    source.key = key;
+    return source;
+}
+
+static int32
+score_chunk(ModelSource *source, const double *values, long rows, long columns, bool contributions, double *out,
+            long capacity, char *error, long error_capacity)
+{
+    int32 code = gridcast_core_score(source->key, source->key_length, source->json ? VARDATA_ANY(source->json) : NULL,
+                                     source->json ? VARSIZE_ANY_EXHDR(source->json) : 0, values, rows, columns,
+                                     contributions, out, capacity, error, error_capacity);
+
+    if (code == 4 && source->registry != InvalidOid)    /* not cached: read the JSON once and score again */
+    {
+        registry_row(source->registry, source->model_id, &source->json);
+        code = gridcast_core_score(source->key, source->key_length, VARDATA_ANY(source->json),
+                                   VARSIZE_ANY_EXHDR(source->json), values, rows, columns, contributions, out, capacity,
+                                   error, error_capacity);
+    }
+    return code;
+}
+
 /* Scores rows in chunks, checking for interrupts between them; returns palloc'd results. */
 static double *
-score(text *model, const double *values, long rows, long columns, bool contributions, long *count)
+score(ModelSource *source, const double *values, long rows, long columns, bool contributions, long *count)
 {
     long per_row = gridcast_core_output_count(1, columns, contributions);
     double *out;
@@ -115,9 +207,8 @@ score(text *model, const double *values, long rows, long columns, bool contribut
         int32 code;
 
         CHECK_FOR_INTERRUPTS();
-        code = gridcast_core_score(VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model), values + start * columns,
-                                   chunk, columns, contributions, out + start * per_row,
-                                   *count - start * per_row, error, sizeof(error));
+        code = score_chunk(source, values + start * columns, chunk, columns, contributions, out + start * per_row,
+                           *count - start * per_row, error, sizeof(error));
         if (code != 0)
             raise_core_error(code, error);
     }
@@ -134,26 +225,64 @@ float8_array(const double *values, long count)
     return construct_array(datums, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
+/* Arguments 0 (and 1 for registry functions) name the model; the features follow. */
+static ModelSource
+source_of(FunctionCallInfo fcinfo, bool registry)
+{
+    ModelSource source = {NULL, InvalidOid, 0, 0, 0};
+    CallSiteKey *site = fcinfo->flinfo->fn_extra;
+
+    if (registry)
+        return registry_source(PG_GETARG_OID(0), PG_GETARG_INT64(1));
+    source.json = PG_GETARG_TEXT_PP(0);
+    source.key_length = VARSIZE_ANY_EXHDR(source.json);
+    /*
+     * Hashing a large model on every row would cost more than scoring it. A model that is a constant
+     * or a parameter of the query is the same datum on every call, so its key is computed once and
+     * kept for this call site; a model from a column may differ on each row and is hashed each time.
+     */
+    if (site != NULL && site->model == source.json && site->length == source.key_length)
+    {
+        source.key = site->key;
+        return source;
+    }
+    source.key = gridcast_core_content_key(VARDATA_ANY(source.json), source.key_length);
+    if (get_fn_expr_arg_stable(fcinfo->flinfo, 0))
+    {
+        if (site == NULL)
+            site = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallSiteKey));
+        site->model = source.json;
+        site->length = source.key_length;
+        site->key = source.key;
+    }
+    return source;
+}
+
+static double *
+scored(FunctionCallInfo fcinfo, bool registry, bool batch, bool contributions, long *count)
+{
+    ModelSource source = source_of(fcinfo, registry);
+    long rows, columns;
+    double *values = features_of(PG_GETARG_ARRAYTYPE_P(registry ? 2 : 1), &rows, &columns, batch);
+
+    return score(&source, values, rows, columns, contributions, count);
+}
+
 PG_FUNCTION_INFO_V1(gridcast_predict);
 Datum
 gridcast_predict(PG_FUNCTION_ARGS)
 {
-    text *model = PG_GETARG_TEXT_PP(0);
-    long rows, columns, count;
-    double *values = features_of(PG_GETARG_ARRAYTYPE_P(1), &rows, &columns, false);
-    double *out = score(model, values, rows, columns, false, &count);
+    long count;
 
-    PG_RETURN_FLOAT8(out[0]);
+    PG_RETURN_FLOAT8(scored(fcinfo, false, false, false, &count)[0]);
 }
 
 PG_FUNCTION_INFO_V1(gridcast_predict_batch);
 Datum
 gridcast_predict_batch(PG_FUNCTION_ARGS)
 {
-    text *model = PG_GETARG_TEXT_PP(0);
-    long rows, columns, count;
-    double *values = features_of(PG_GETARG_ARRAYTYPE_P(1), &rows, &columns, true);
-    double *out = score(model, values, rows, columns, false, &count);
+    long count;
+    double *out = scored(fcinfo, false, true, false, &count);
 
     PG_RETURN_ARRAYTYPE_P(float8_array(out, count));
 }
@@ -162,10 +291,37 @@ PG_FUNCTION_INFO_V1(gridcast_contributions);
 Datum
 gridcast_contributions(PG_FUNCTION_ARGS)
 {
-    text *model = PG_GETARG_TEXT_PP(0);
-    long rows, columns, count;
-    double *values = features_of(PG_GETARG_ARRAYTYPE_P(1), &rows, &columns, false);
-    double *out = score(model, values, rows, columns, true, &count);
+    long count;
+    double *out = scored(fcinfo, false, false, true, &count);
+
+    PG_RETURN_ARRAYTYPE_P(float8_array(out, count));
+}
+
+PG_FUNCTION_INFO_V1(gridcast_registry_predict);
+Datum
+gridcast_registry_predict(PG_FUNCTION_ARGS)
+{
+    long count;
+
+    PG_RETURN_FLOAT8(scored(fcinfo, true, false, false, &count)[0]);
+}
+
+PG_FUNCTION_INFO_V1(gridcast_registry_predict_batch);
+Datum
+gridcast_registry_predict_batch(PG_FUNCTION_ARGS)
+{
+    long count;
+    double *out = scored(fcinfo, true, true, false, &count);
+
+    PG_RETURN_ARRAYTYPE_P(float8_array(out, count));
+}
+
+PG_FUNCTION_INFO_V1(gridcast_registry_contributions);
+Datum
+gridcast_registry_contributions(PG_FUNCTION_ARGS)
+{
+    long count;
+    double *out = scored(fcinfo, true, false, true, &count);
 
     PG_RETURN_ARRAYTYPE_P(float8_array(out, count));
 }
