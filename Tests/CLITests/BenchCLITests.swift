@@ -9,6 +9,7 @@ import Warehouse
 struct BenchCLITests {
     @Test("every stage runs against a fresh database and writes a figure for each")
     func tinyBenchRuns() throws {
+        try ExtensionInstall.ensure()  // the extension stage scores in the server
         let target = try TestCluster.freshDatabase("bench")
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-bench-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: work) }
@@ -19,7 +20,7 @@ struct BenchCLITests {
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let figures = try #require(document["figures"] as? [[String: Any]])
         let stages = Set(figures.compactMap { $0["stage"] as? String })
-        #expect(stages.isSuperset(of: ["setup", "copy", "features", "train", "forecast", "scale"]), "\(stages)")
+        #expect(stages.isSuperset(of: ["setup", "copy", "features", "train", "forecast", "extension", "scale"]), "\(stages)")
         for figure in figures {
             let value = (figure["value"] as? NSNumber)?.doubleValue ?? -1
             #expect(value > 0 && value.isFinite, "\(figure)")
