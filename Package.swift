@@ -31,8 +31,11 @@ let package = Package(
         ]),
         // A throwaway PostgreSQL cluster: the tests' server and the quickstart's local database.
         .target(name: "LocalPostgres", dependencies: ["Warehouse"]),
-        // Calendar, holidays and solar geometry: pure computations, no database.
-        .target(name: "Features", dependencies: []),
+        // Dates, holidays, sun position and clear-sky irradiance without Foundation: compiled into the
+        // PostgreSQL extension too, so SQL and Swift share one implementation.
+        .target(name: "CalendarCore", dependencies: []),
+        // Calendar features (local hours, DST, solar hours) on top of CalendarCore: pure computations, no database.
+        .target(name: "Features", dependencies: ["CalendarCore"]),
         // Loaders: SQMD CSV and Open-Meteo weather into the input schema (staging, validate, merge, rejects),
         // and the calendar/solar table the feature SQL joins.
         .target(name: "Ingest", dependencies: [
@@ -44,7 +47,7 @@ let package = Package(
         .target(name: "Boosting", dependencies: ["CXGBoost"]),
         // The Swift core of the PostgreSQL extension (no Foundation); extension/build links it with the
         // C shim into gridcast.so. Built here too so `swift build` type-checks it.
-        .target(name: "ExtensionCore", dependencies: ["CXGBoost"]),
+        .target(name: "ExtensionCore", dependencies: ["CXGBoost", "CalendarCore"]),
         // Orchestration: features, training, registry, forecast, backfill, run log.
         .target(name: "Pipeline", dependencies: [
             "Warehouse", "Migrations", "Boosting", "Features", .product(name: "Logging", package: "swift-log"),
@@ -66,10 +69,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Warehouse", "LocalPostgres"], path: "Tests/TestSupport"),
         .testTarget(name: "WarehouseTests", dependencies: ["Warehouse", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Warehouse", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "CalendarCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
         .testTarget(name: "BoostingTests", dependencies: ["Boosting"]),
-        .testTarget(name: "ExtensionTests", dependencies: ["Boosting", "Migrations", "Warehouse", "TestSupport"]),
+        .testTarget(name: "ExtensionTests", dependencies: ["Boosting", "Features", "Ingest", "Migrations", "Warehouse", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "Migrations", "Warehouse", "Boosting", "Features", "Ingest", "SampleData", "TestSupport",
         ]),

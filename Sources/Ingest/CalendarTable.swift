@@ -184,14 +184,13 @@ public struct CalendarTableWriter {
     /// Holiday names per observed date, e.g. "New Year's Day (observed)" on Friday 2021-12-31;
     /// a holiday of both jurisdictions on the same day is named once.
     func holidayNames(from: LocalDate, through: LocalDate) -> [LocalDate: String] {
-        var names: [LocalDate: [String]] = [:]
-        for year in (from.year - 1)...(through.year + 1) {
-            for holiday in holidays.holidays(year: year) where holiday.observed >= from && holiday.observed <= through {
-                let name = holiday.observed == holiday.date ? holiday.name : "\(holiday.name) (observed)"
-                if !(names[holiday.observed]?.contains(name) ?? false) { names[holiday.observed, default: []].append(name) }
-            }
+        var names: [LocalDate: String] = [:]
+        var day = from
+        while day <= through {
+            if let name = holidays.observedName(on: day) { names[day] = name }
+            day = day.adding(days: 1)
         }
-        return names.mapValues { $0.joined(separator: "; ") }
+        return names
     }
 }
 

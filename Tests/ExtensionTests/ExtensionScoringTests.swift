@@ -210,7 +210,7 @@ struct ExtensionScoringTests {
         #expect(sqlstate(as: nil, predict, [registry, id + 1000]) == "P0002")
     }
 
-    @Test("version 0.1 installs and updates to 0.2, which adds the registry functions")
+    @Test("version 0.1 installs and updates to 0.2 (registry functions), then to the default 0.3 (calendar functions)")
     func upgradePath() throws {
         try ExtensionInstall.ensure()
         let connection = try TestCluster.freshConnection("extup")
@@ -221,10 +221,12 @@ struct ExtensionScoringTests {
                 """, name: "functions").first?.int("n") ?? -1
         }
         #expect(try registryFunctions() == 0)
-        try connection.execute("alter extension gridcast update", name: "update")
+        try connection.execute("alter extension gridcast update to '0.2'", name: "update to 0.2")
         #expect(try registryFunctions() == 1)
+        try connection.execute("alter extension gridcast update", name: "update to the default")
         #expect(try connection.execute("select extversion from pg_extension where extname = 'gridcast'", name: "version")
-            .first?.string("extversion") == "0.2")
+            .first?.string("extversion") == "0.3")
+        #expect(try connection.execute("select gridcast_holiday('2024-12-25') as h", name: "0.3").first?.string("h") == "Christmas Day")
     }
 
     @Test("parallel workers and six backends at once give the same predictions as one backend")

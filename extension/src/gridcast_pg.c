@@ -9,6 +9,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
@@ -16,6 +17,8 @@
 #include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
 
 PG_MODULE_MAGIC;
 
@@ -27,6 +30,8 @@ extern int32 gridcast_core_score(uint64 key, long key_length, const void *model,
 extern long gridcast_core_output_count(long rows, long columns, int32 contributions);
 extern void gridcast_core_set_threads(int32 threads);
 extern void gridcast_core_xgboost_version(char *buffer, long capacity);
+extern int32 gridcast_core_sun(double seconds, double latitude, double longitude, double elevation, double *out);
+extern int32 gridcast_core_holiday(long day_number, char *buffer, long capacity);
 /* libgomp, which libxgboost uses: without a cap it starts a thread per core in every backend. */
 extern void omp_set_num_threads(int threads);
 
@@ -334,4 +339,38 @@ gridcast_xgboost_version(PG_FUNCTION_ARGS)
 
     gridcast_core_xgboost_version(version, sizeof(version));
     PG_RETURN_TEXT_P(cstring_to_text(version));
+}
+
+PG_FUNCTION_INFO_V1(gridcast_sun);
+Datum
+gridcast_sun(PG_FUNCTION_ARGS)
+{
+    TimestampTz at = PG_GETARG_TIMESTAMPTZ(0);
+    double seconds = (double) at / USECS_PER_SEC + (double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+    double out[6];
+    Datum values[6];
+    bool nulls[6] = {false, false, false, false, false, false};
+    TupleDesc descriptor;
+
+    if (get_call_result_type(fcinfo, NULL, &descriptor) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("gridcast_sun must be called where a record is expected")));
+    if (TIMESTAMP_NOT_FINITE(at) || gridcast_core_sun(seconds, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), out) != 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("no sun for latitude %g, longitude %g at that instant", PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)),
+                        errhint("Latitude is -90 to 90, longitude -180 to 180 (west negative), the instant finite.")));
+    for (int i = 0; i < 6; i++)
+        values[i] = Float8GetDatum(out[i]);
+    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(descriptor), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(gridcast_holiday);
+Datum
+gridcast_holiday(PG_FUNCTION_ARGS)
+{
+    DateADT day = PG_GETARG_DATEADT(0);
+    char name[512];
+
+    if (DATE_NOT_FINITE(day) || !gridcast_core_holiday((long) day + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE), name, sizeof(name)))
+        PG_RETURN_NULL();
+    PG_RETURN_TEXT_P(cstring_to_text(name));
 }

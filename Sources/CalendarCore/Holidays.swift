@@ -1,4 +1,9 @@
+// Foundation only for the Chinese calendar behind the elective Lunar New Year; the PostgreSQL
+// extension compiles this file with GRIDCAST_NO_FOUNDATION (no ICU there), where elective days,
+// off by default and absent from calendar_hourly, lack Lunar New Year.
+#if !GRIDCAST_NO_FOUNDATION
 import Foundation
+#endif
 
 /// Whose holiday a `Holiday` is. Load responds to both: federal offices and banks close on
 /// federal holidays, state offices and many schools on California's.
@@ -109,6 +114,18 @@ public struct HolidayCalendar: Sendable {
         holidays(observedIn: date.year).filter { $0.observed == date }
     }
 
+    /// What is observed on `date` as one name, as calendar_hourly.holiday_name and the extension's
+    /// gridcast_holiday show it: "New Year's Day (observed)" when the holiday itself falls on another
+    /// day, several joined by "; ", a holiday of both jurisdictions named once; nil on an ordinary day.
+    public func observedName(on date: LocalDate) -> String? {
+        var names: [String] = []
+        for holiday in holidays(observedOn: date) {
+            let name = holiday.observed == holiday.date ? holiday.name : "\(holiday.name) (observed)"
+            if !names.contains(name) { names.append(name) }
+        }
+        return names.isEmpty ? nil : names.joined(separator: "; ")
+    }
+
     /// True when some holiday of the selected jurisdictions is observed on `date`.
     public func isHoliday(_ date: LocalDate) -> Bool {
         !holidays(observedOn: date).isEmpty
@@ -207,6 +224,9 @@ public struct HolidayCalendar: Sendable {
     /// January 21 and February 20), using Foundation's astronomical Chinese calendar; this is
     /// the "second new moon after the winter solstice" of Government Code 6700.
     static func lunarNewYear(year: Int) -> LocalDate? {
+        #if GRIDCAST_NO_FOUNDATION
+        return nil
+        #else
         guard let utc = TimeZone(identifier: "UTC") else { return nil }
         var gregorian = Calendar(identifier: .gregorian)
         gregorian.timeZone = utc
@@ -222,5 +242,6 @@ public struct HolidayCalendar: Sendable {
             if lunar.month == 1, lunar.day == 1, lunar.isLeapMonth != true { return candidate }
         }
         return nil
+        #endif
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A place on the Earth: degrees north and east (west is negative), metres above sea level.
 public struct GeoLocation: Hashable, Sendable, Codable {
@@ -56,12 +60,11 @@ public struct SolarPosition: Hashable, Sendable, Codable {
     /// True when the sun's apparent centre is above the horizon.
     public var isDaytime: Bool { elevation > 0 }
 
-    /// The sun's position at `instant` from `location`. Pass `pressureHPa` and
+    /// The sun's position at an instant (seconds since 1970, UTC) from `location`. Pass `pressureHPa` and
     /// `temperatureCelsius` to scale refraction for local conditions; by default NOAA's
     /// standard-atmosphere refraction is used.
-    public init(at instant: Date, location: GeoLocation,
+    public init(secondsSince1970 seconds: Double, location: GeoLocation,
                 pressureHPa: Double? = nil, temperatureCelsius: Double? = nil) {
-        let seconds = instant.timeIntervalSince1970
         let julianDay = seconds / 86_400 + 2_440_587.5
         let t = (julianDay - 2_451_545) / 36_525  // Julian centuries since J2000.0
 
