@@ -105,6 +105,20 @@ public final class Booster {
         return Array(UnsafeBufferPointer(start: result, count: matrix.rowCount))
     }
 
+    /// SHAP contributions (XGBoost's pred_contribs) for every row of `matrix`: per row one value per
+    /// feature, then the bias; a row's values sum to its prediction.
+    public func contributions(_ matrix: DMatrix) throws -> [Float] {
+        var shape: UnsafePointer<UInt64>?
+        var dimension: UInt64 = 0
+        var result: UnsafePointer<Float>?
+        let config = #"{"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}"#
+        try XGBoostError.check(XGBoosterPredictFromDMatrix(handle, matrix.handle, config, &shape, &dimension, &result),
+                               "XGBoosterPredictFromDMatrix(contributions)")
+        guard let result, let shape, dimension >= 1 else { return [] }
+        let count = (0..<Int(dimension)).reduce(1) { $0 * Int(shape[$1]) }
+        return Array(UnsafeBufferPointer(start: result, count: count))
+    }
+
     /// The model in XGBoost's JSON format, loadable by any XGBoost (`Booster.load_model` in Python).
     public func modelJSON() throws -> Data {
         var length: UInt64 = 0

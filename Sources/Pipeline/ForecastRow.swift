@@ -21,6 +21,9 @@ public struct ForecastRow: Sendable {
     public var inSample = false
     /// `seasonal_naive` when the row is the baseline written instead of a model forecast.
     public var fallback: String?
+    /// The hour's top drivers as a JSON array, largest first: `[{"feature": "temperature_2m", "kwh": 812.4}, ...]`
+    /// (SHAP contributions of the model; nil for a fallback row).
+    public var drivers: String?
 
     public init(series: SeriesID, hourStart: String, localDate: String, localHour: Int, prediction: Double, lower: Double?,
                 upper: Double?, modelVersion: Int, asOfDate: String, outOfDistribution: [String]) {

@@ -16,7 +16,7 @@ public struct ForecastWriter {
     public static let columns = ["forecast_datetime", "predicted_lossadjustedload", "predicted_lower_bound", "predicted_upper_bound",
                           "run_id", "model_version", "load_profile", "load_segment", "year", "month", "day", "local_hour",
                           "as_of_date", "out_of_distribution", "ood_reasons", "forecast_kind", "run_time",
-                          "weather_issued_at", "sqmd_known_at", "model_registered_at", "in_sample", "fallback"]
+                          "weather_issued_at", "sqmd_known_at", "model_registered_at", "in_sample", "fallback", "drivers"]
 
     /// The fields of one row in `columns` order, as COPY text (nil is NULL).
     public static func fields(_ row: ForecastRow, runID: String) -> [String?] {
@@ -26,7 +26,7 @@ public struct ForecastWriter {
                 row.series.loadProfile, row.series.loadSegment] + date
             + [String(row.localHour), row.asOfDate, row.outOfDistribution.isEmpty ? "f" : "t", reasons, row.kind.rawValue,
                row.runTime.isEmpty ? nil : row.runTime, row.weatherIssuedAt, row.sqmdKnownAt, row.modelRegisteredAt,
-               row.inSample ? "t" : "f", row.fallback]
+               row.inSample ? "t" : "f", row.fallback, row.drivers]
     }
 
     /// - Parameters:

@@ -113,7 +113,9 @@ public struct SeriesForecaster: Sendable {
                                                   inModel: booster.featureCount)
         }
         try booster.setParameter("nthread", "1")
-        let predictions = try booster.predict(DMatrix(matrix, threads: 1))
+        let input = try DMatrix(matrix, threads: 1)
+        let predictions = try booster.predict(input)
+        let contributions = try booster.contributions(input)
         let baseline = SeasonalNaive(settings: document.featureSettings)
         var byDay: [String: [Int]] = [:]
         for (row, key) in data.keys.enumerated() { byDay[key.localDate, default: []].append(row) }
@@ -148,6 +150,7 @@ public struct SeriesForecaster: Sendable {
                                       prediction: prediction, lower: bounds.lower, upper: bounds.upper, modelVersion: model.version,
                                       asOfDate: Self.dayBefore(key.localDate),
                                       outOfDistribution: Self.outOfRange(matrix, row: index, ranges: document.featureRanges))
+                    row.drivers = try ForecastDrivers.json(contributions, row: index, features: model.features)
                 }
                 row.kind = kind
                 row.runTime = key.runTime

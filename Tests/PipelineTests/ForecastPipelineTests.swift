@@ -60,6 +60,34 @@ struct ForecastPipelineTests {
         #expect(hours == "0,1,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23")
     }
 
+    @Test("each forecast hour keeps its three largest SHAP drivers, which the BI reader sees one row per driver")
+    func drivers() throws {
+        let (_, connection) = try Self.prepared("fcdrivers")
+        let run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        _ = try run.run(series: [Self.series], targetDates: ["2024-07-10"], runID: try Self.runID(connection), on: connection,
+                        failFast: true)
+        let check = try connection.execute("""
+            select count(*) as hours,
+                   count(*) filter (where jsonb_array_length(f.drivers) = 3) as with_three,
+                   count(*) filter (where not exists (
+                       select 1 from jsonb_array_elements(f.drivers) e where not (e ->> 'feature') = any (m.features))) as known_features,
+                   count(*) filter (where abs((f.drivers -> 0 ->> 'kwh')::float8) >= abs((f.drivers -> 1 ->> 'kwh')::float8)
+                                      and abs((f.drivers -> 1 ->> 'kwh')::float8) >= abs((f.drivers -> 2 ->> 'kwh')::float8)) as ordered
+            from \(Self.table) f
+            join gridcast_operational_dev.model_registry m
+              on m.load_profile = f.load_profile and m.load_segment = f.load_segment and m.model_version = f.model_version
+            """, name: "drivers").first
+        #expect(check?.int("hours") == 24)
+        #expect(check?.int("with_three") == 24 && check?.int("known_features") == 24 && check?.int("ordered") == 24)
+        try connection.execute("set role gridcast_bi_reader_dev", name: "as BI")
+        defer { _ = try? connection.execute("reset role", name: "reset") }
+        let view = try connection.execute("""
+            select count(*) as n, min(rank) as first, max(rank) as last, count(distinct forecast_datetime) as hours
+            from gridcast_bi_dev.vw_forecast_drivers where series_id = 'SMLCOM-SOLAR' and forecast_date_local = '2024-07-10'
+            """, name: "view").first
+        #expect(view?.int("n") == 72 && view?.int("first") == 1 && view?.int("last") == 3 && view?.int("hours") == 24)
+    }
+
     @Test("re-running the same date replaces its rows instead of duplicating them")
     func rerunIsIdempotent() throws {
         let (_, connection) = try Self.prepared("fcrerun")
