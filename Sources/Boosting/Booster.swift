@@ -95,25 +95,22 @@ public final class Booster {
 
     /// Predictions for every row of `matrix`.
     public func predict(_ matrix: DMatrix) throws -> [Float] {
-        var shape: UnsafePointer<UInt64>?
-        var dimension: UInt64 = 0
-        var result: UnsafePointer<Float>?
-        let config = #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}"#
-        try XGBoostError.check(XGBoosterPredictFromDMatrix(handle, matrix.handle, config, &shape, &dimension, &result),
-                               "XGBoosterPredictFromDMatrix")
-        guard let result else { return [] }
-        return Array(UnsafeBufferPointer(start: result, count: matrix.rowCount))
+        try output(matrix, type: 0, call: "XGBoosterPredictFromDMatrix")
     }
 
     /// SHAP contributions (XGBoost's pred_contribs) for every row of `matrix`: per row one value per
     /// feature, then the bias; a row's values sum to its prediction.
     public func contributions(_ matrix: DMatrix) throws -> [Float] {
+        try output(matrix, type: 2, call: "XGBoosterPredictFromDMatrix(contributions)")
+    }
+
+    /// XGBoost's prediction output of `type` (0 value, 2 contributions), as many values as its shape says.
+    private func output(_ matrix: DMatrix, type: Int, call: String) throws -> [Float] {
         var shape: UnsafePointer<UInt64>?
         var dimension: UInt64 = 0
         var result: UnsafePointer<Float>?
-        let config = #"{"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}"#
-        try XGBoostError.check(XGBoosterPredictFromDMatrix(handle, matrix.handle, config, &shape, &dimension, &result),
-                               "XGBoosterPredictFromDMatrix(contributions)")
+        let config = "{\"type\": \(type), \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}"
+        try XGBoostError.check(XGBoosterPredictFromDMatrix(handle, matrix.handle, config, &shape, &dimension, &result), call)
         guard let result, let shape, dimension >= 1 else { return [] }
         let count = (0..<Int(dimension)).reduce(1) { $0 * Int(shape[$1]) }
         return Array(UnsafeBufferPointer(start: result, count: count))

@@ -52,11 +52,14 @@ enum ExtensionModels {
         try check(XGBoosterCreate(nil, 0, &handle), "XGBoosterCreate")
         guard let handle else { throw .xgboost("XGBoosterCreate returned no booster") }
         do throws(ExtensionError) {
-            try check(XGBoosterLoadModelFromBuffer(handle, base, UInt64(bytes.count)), "XGBoosterLoadModelFromBuffer", model: true)
+            try check(XGBoosterLoadModelFromBuffer(handle, base, UInt64(bytes.count)), "XGBoosterLoadModelFromBuffer",
+                      model: true)
             try check(XGBoosterSetParam(handle, "nthread", String(threads)), "XGBoosterSetParam(nthread)")
             var features: UInt64 = 0
             try check(XGBoosterGetNumFeature(handle, &features), "XGBoosterGetNumFeature", model: true)
-            guard features > 0, features < 100_000 else { throw ExtensionError.badModel("the model has \(features) features") }
+            guard features > 0, features < 100_000 else {
+                throw ExtensionError.badModel("the model has \(features) features")
+            }
             if cache.count >= capacity { clear() }
             let model = LoadedModel(handle: handle, featureCount: Int(features))
             cache[key] = model

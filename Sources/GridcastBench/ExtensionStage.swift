@@ -16,13 +16,14 @@ struct ExtensionStage {
         do {
             try connection.execute("create extension if not exists gridcast", name: "create extension")
         } catch {
-            throw BenchError.setup("the gridcast extension is not installed in this server (run ./setup, or extension/build --install "
-                                   + "as root): \(error)")
+            throw BenchError.setup("the gridcast extension is not installed in this server "
+                                   + "(run ./setup, or extension/build --install as root): \(error)")
         }
         let model = try Self.model()
         try connection.execute("""
             create table bench_scoring_rows as
-            select g as id, array(select ((g * 7919 + k * 104729) % 1000) / 10.0 from generate_series(1, \(Self.featureCount)) k)::float8[] as f
+            select g as id,
+                   array(select ((g * 7919 + k * 104729) % 1000) / 10.0 from generate_series(1, \(Self.featureCount)) k)::float8[] as f
             from generate_series(1, $1::int) g
             """, [rows], name: "scoring rows")
         try connection.execute("analyze bench_scoring_rows", name: "analyze")

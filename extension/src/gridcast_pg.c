@@ -156,7 +156,8 @@ registry_row(Oid registry, int64 model_id, text **json)
         Datum model = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 
         if (isnull)
-            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("model %lld has no model_json", (long long) model_id)));
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                            errmsg("model %lld has no model_json", (long long) model_id)));
         *json = DatumGetTextPP(SPI_datumTransfer(model, false, -1));
     }
     SPI_finish();
@@ -350,13 +351,16 @@ gridcast_sun(PG_FUNCTION_ARGS)
     double out[6];
     Datum values[6];
     bool nulls[6] = {false, false, false, false, false, false};
+    double latitude = PG_GETARG_FLOAT8(1);
+    double longitude = PG_GETARG_FLOAT8(2);
     TupleDesc descriptor;
 
     if (get_call_result_type(fcinfo, NULL, &descriptor) != TYPEFUNC_COMPOSITE)
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("gridcast_sun must be called where a record is expected")));
-    if (TIMESTAMP_NOT_FINITE(at) || gridcast_core_sun(seconds, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), out) != 0)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("gridcast_sun must be called where a record is expected")));
+    if (TIMESTAMP_NOT_FINITE(at) || gridcast_core_sun(seconds, latitude, longitude, PG_GETARG_FLOAT8(3), out) != 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("no sun for latitude %g, longitude %g at that instant", PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)),
+                        errmsg("no sun for latitude %g, longitude %g at that instant", latitude, longitude),
                         errhint("Latitude is -90 to 90, longitude -180 to 180 (west negative), the instant finite.")));
     for (int i = 0; i < 6; i++)
         values[i] = Float8GetDatum(out[i]);
@@ -368,9 +372,10 @@ Datum
 gridcast_holiday(PG_FUNCTION_ARGS)
 {
     DateADT day = PG_GETARG_DATEADT(0);
+    long days_since_1970 = (long) day + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE);
     char name[512];
 
-    if (DATE_NOT_FINITE(day) || !gridcast_core_holiday((long) day + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE), name, sizeof(name)))
+    if (DATE_NOT_FINITE(day) || !gridcast_core_holiday(days_since_1970, name, sizeof(name)))
         PG_RETURN_NULL();
     PG_RETURN_TEXT_P(cstring_to_text(name));
 }
