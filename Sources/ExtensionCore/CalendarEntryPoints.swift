@@ -25,13 +25,8 @@ public func gridcastCoreSun(_ seconds: Double, _ latitude: Double, _ longitude: 
 /// calendar_hourly.holiday_name. Returns 1 and writes the name, or 0 on an ordinary day.
 @_cdecl("gridcast_core_holiday")
 public func gridcastCoreHoliday(_ dayNumber: Int, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int) -> Int32 {
-    guard let buffer, capacity > 1, abs(dayNumber) < 400_000 else { return 0 }
+    guard buffer != nil, capacity > 1, abs(dayNumber) < 400_000 else { return 0 }
     guard let name = HolidayCalendar().observedName(on: LocalDate(dayNumber: dayNumber)) else { return 0 }
-    var index = 0
-    for byte in name.utf8 where index < capacity - 1 {
-        buffer[index] = CChar(bitPattern: byte)
-        index += 1
-    }
-    buffer[index] = 0
+    write(name, to: (buffer, capacity))
     return 1
 }

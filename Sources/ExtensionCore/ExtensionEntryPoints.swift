@@ -42,7 +42,12 @@ public func gridcastCoreScore(_ key: UInt64, _ keyLength: Int, _ model: UnsafeRa
 /// How many values `gridcast_core_score` writes for `rows` rows of `columns` values.
 @_cdecl("gridcast_core_output_count")
 public func gridcastCoreOutputCount(_ rows: Int, _ columns: Int, _ contributions: Int32) -> Int {
-    contributions != 0 ? rows * (columns + 1) : rows
+    outputCount(rows: rows, columns: columns, contributions: contributions != 0)
+}
+
+/// One prediction per row, or per row one contribution per feature plus the bias.
+func outputCount(rows: Int, columns: Int, contributions: Bool) -> Int {
+    contributions ? rows * (columns + 1) : rows
 }
 
 /// XGBoost threads per prediction; loaded models are dropped so the next use applies it.
@@ -61,7 +66,7 @@ public func gridcastCoreXGBoostVersion(_ buffer: UnsafeMutablePointer<CChar>?, _
 }
 
 /// Copies `text` into a C buffer, truncated and always NUL-terminated.
-private func write(_ text: String, to buffer: (UnsafeMutablePointer<CChar>?, Int)) {
+func write(_ text: String, to buffer: (UnsafeMutablePointer<CChar>?, Int)) {
     guard let pointer = buffer.0, buffer.1 > 0 else { return }
     var index = 0
     for byte in text.utf8 where index < buffer.1 - 1 {
@@ -79,7 +84,7 @@ private func score(_ model: LoadedModel, values: UnsafePointer<Double>?, rows: I
     guard columns == model.featureCount else {
         throw .wrongShape("the model takes \(model.featureCount) features; the row has \(columns)")
     }
-    let expected = contributions ? rows * (columns + 1) : rows
+    let expected = outputCount(rows: rows, columns: columns, contributions: contributions)
     guard rows > 0 else { return }
     guard let values, let out, outCapacity >= expected else { throw .wrongShape("no room for \(expected) results") }
     let floats = [Float](unsafeUninitializedCapacity: rows * columns) { buffer, count in

@@ -26,7 +26,7 @@ public struct SQMDLoader {
         self.logger = logger
     }
 
-    /// The advisory lock that serialises the merge step of SQMD loads into one environment.
+    /// The named lock (a row of run_locks) that serialises the merge step of SQMD loads into one environment.
     public var lockName: String { "load.sqmd.\(layout.inputSchema)" }
 
     /// What the run log records as the run's arguments (names of sources, never connection details).
@@ -106,8 +106,8 @@ public struct SQMDLoader {
             // Fresh statistics before the next feature query plans against this table: right after a
             // bulk load the planner still believes the old row counts until autovacuum gets round to it
             // (the bench saw a scan of 153,216 freshly loaded rows estimated at 1). Samples 30k rows, so
-            // it costs well under a second; a loader role that does not own the table gets a warning,
-            // not an error.
+            // it costs well under a second; a loader role that does not own the table leaves it to
+            // autovacuum (FreshStatistics).
             FreshStatistics.analyze("\(input).sqmd", on: connection, logger: logger)
         }
         let summary = SQMDLoadSummary(runID: runID, timeZone: timeZone, files: files, read: read,

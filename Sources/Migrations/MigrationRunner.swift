@@ -214,16 +214,9 @@ public struct MigrationRunner {
     }
 
     private func lockHistory(_ tx: Connection, waitSeconds: Double) throws {
-        let previous = try tx.execute("select current_setting('lock_timeout') as value", name: "migrate: lock timeout")
-            .first?.string("value") ?? "0"
-        try tx.execute("select set_config('lock_timeout', $1, true)", ["\(max(1, Int(waitSeconds * 1000)))ms"], name: "migrate: lock timeout")
-        do {
+        try tx.waitingForLock("\(layout.historyTable) (migrations of \(layout.environment.rawValue))", waitSeconds: waitSeconds) {
             try tx.execute("lock table \(layout.historyTable) in share row exclusive mode", name: "migrate: lock history")
-        } catch let WarehouseError.server(error) where error.sqlstate == "55P03" {
-            throw WarehouseError.lockNotAvailable(lockName: "\(layout.historyTable) (migrations of \(layout.environment.rawValue))",
-                                                  reason: "another migrate still holds it after \(waitSeconds) s")
         }
-        try tx.execute("select set_config('lock_timeout', $1, true)", [previous], name: "migrate: lock timeout")
     }
 
     private func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }

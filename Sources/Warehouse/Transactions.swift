@@ -25,16 +25,25 @@ extension Connection {
     /// the loader and runner roles have. Waits at most `waitSeconds` (0 = fail at once when held), then
     /// throws `lockNotAvailable`; the transaction's lock_timeout is restored afterwards.
     public func lockNamed(_ lockName: String, in locksTable: String, waitSeconds: Double) throws {
-        guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
-            throw WarehouseError.unexpectedResult(statementName: "lock \(lockName)", reason: "a named lock needs an open transaction")
-        }
-        let previous = try execute("select current_setting('lock_timeout') as value", name: "lock \(lockName)").first?.string("value") ?? "0"
-        try execute("select set_config('lock_timeout', $1, true)", ["\(max(1, Int(waitSeconds * 1000)))ms"], name: "lock \(lockName)")
-        do {
+        try waitingForLock(lockName, waitSeconds: waitSeconds) {
             // The row exists after the first use; creating it waits only for a concurrent first use.
             try execute("insert into \(locksTable) (lock_name) values ($1) on conflict (lock_name) do nothing", [lockName],
                         name: "lock \(lockName): create")
             try execute("select lock_name from \(locksTable) where lock_name = $1 for update", [lockName], name: "lock \(lockName)")
+        }
+    }
+
+    /// Runs `acquire`, the statements that take the lock `lockName`, with the transaction's lock_timeout
+    /// set to `waitSeconds` (0 = fail at once when held) and restored afterwards; a timeout becomes
+    /// `lockNotAvailable`. Only inside a transaction, so the setting cannot outlive it.
+    public func waitingForLock(_ lockName: String, waitSeconds: Double, _ acquire: () throws -> Void) throws {
+        guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
+            throw WarehouseError.unexpectedResult(statementName: "lock \(lockName)", reason: "a lock wait needs an open transaction")
+        }
+        let previous = try execute("select current_setting('lock_timeout') as value", name: "lock \(lockName)").first?.string("value") ?? "0"
+        try execute("select set_config('lock_timeout', $1, true)", ["\(max(1, Int(waitSeconds * 1000)))ms"], name: "lock \(lockName)")
+        do {
+            try acquire()
         } catch let WarehouseError.server(error) where error.sqlstate == "55P03" {
             let reason = waitSeconds <= 0 ? "held by another session, not waiting" : "still held after waiting \(waitSeconds) s"
             throw WarehouseError.lockNotAvailable(lockName: lockName, reason: reason)
