@@ -54,6 +54,18 @@ public struct FeatureQuery: Sendable {
         try template.render(try layout.identifiers())
     }
 
+    /// Records the rendered SQL in `feature_sql` (migration 0013), so the extension's gridcast_forecast()
+    /// runs what this run runs: a new row when the SQL changed, else its last_used_at moves to now.
+    public func register(on connection: Connection, layout: SchemaLayout) throws {
+        let name = URL(fileURLWithPath: template.origin).deletingPathExtension().lastPathComponent
+        try connection.execute("""
+            insert into \(SQLIdentifier.quoteValidated(layout.operationalSchema)).feature_sql
+                (template_name, sha256, rendered_sql, input_schema)
+            values ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $2, $3)
+            on conflict (template_name, sha256) do update set last_used_at = excluded.last_used_at
+            """, [name, try statement(layout), layout.inputSchema], name: "register feature SQL")
+    }
+
     /// Fetches the features of `series` for local target dates `start...end` (ISO dates), each as known
     /// at its run time under `asOf`.
     /// - Parameter requireTarget: true for training (hours with an actual only), false for forecasting.

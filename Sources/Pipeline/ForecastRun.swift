@@ -53,6 +53,7 @@ public struct ForecastRun {
     @discardableResult
     public func run(series: [SeriesID], targetDates: [String], runID: String, on connection: Connection,
                     failFast: Bool = false, progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
+        try query.register(on: connection, layout: layout)
         var forecaster = SeriesForecaster(query: query, layout: layout)
         forecaster.policy = policy
         let runStart = try connection.execute("select now()::text as t", name: "run start").first?.string("t") ?? ""

@@ -23,6 +23,7 @@ public struct TrainingRun: Sendable {
     public func train(_ series: [SeriesID], logger: Logger = Logger(label: "gridcast.train"),
                       progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> [Result<SeriesTrainingResult, Error>] {
         try configuration.validate()
+        try query.register(on: try Connection.open(target, logger: logger), layout: layout)
         let budget = CoreBudget.plan(cores: ProcessInfo.processInfo.activeProcessorCount, series: series.count,
                                      parallelSeries: configuration.parallelSeries, threadsPerSeries: configuration.threadsPerSeries,
                                      processes: configuration.processesSharingCores)

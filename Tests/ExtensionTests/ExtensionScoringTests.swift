@@ -210,7 +210,7 @@ struct ExtensionScoringTests {
         #expect(sqlstate(as: nil, predict, [registry, id + 1000]) == "P0002")
     }
 
-    @Test("version 0.1 installs and updates to 0.2 (registry functions), then to the default 0.3 (calendar functions)")
+    @Test("version 0.1 installs and updates to 0.2 (registry functions), 0.3 (calendar) and the default 0.4 (forecast)")
     func upgradePath() throws {
         try ExtensionInstall.ensure()
         let connection = try TestCluster.freshConnection("extup")
@@ -223,10 +223,31 @@ struct ExtensionScoringTests {
         #expect(try registryFunctions() == 0)
         try connection.execute("alter extension gridcast update to '0.2'", name: "update to 0.2")
         #expect(try registryFunctions() == 1)
+        try connection.execute("alter extension gridcast update to '0.3'", name: "update to 0.3")
+        #expect(try connection.execute("select gridcast_holiday('2024-12-25') as h", name: "0.3").first?.string("h") == "Christmas Day")
         try connection.execute("alter extension gridcast update", name: "update to the default")
         #expect(try connection.execute("select extversion from pg_extension where extname = 'gridcast'", name: "version")
-            .first?.string("extversion") == "0.3")
-        #expect(try connection.execute("select gridcast_holiday('2024-12-25') as h", name: "0.3").first?.string("h") == "Christmas Day")
+            .first?.string("extversion") == "0.4")
+        #expect(try Self.forecastSearchPath(connection) == "search_path=public, pg_catalog, pg_temp")
+    }
+
+    @Test("created in a schema of the DBA's choice, gridcast_forecast() finds its helpers there whatever the caller's path")
+    func chosenSchema() throws {
+        try ExtensionInstall.ensure()
+        let connection = try TestCluster.freshConnection("extschema")
+        try connection.execute("create schema analytics", name: "schema")
+        try connection.execute("create extension gridcast schema analytics", name: "create in a schema")
+        #expect(try Self.forecastSearchPath(connection) == "search_path=analytics, pg_catalog, pg_temp")
+        // The helpers resolve without analytics on the caller's search path.
+        #expect(try connection.execute("select analytics.gridcast_feature_value('true') as v", name: "helper")
+            .first?.double("v") == 1)
+    }
+
+    /// The search_path gridcast_forecast() runs with (its SET clause).
+    static func forecastSearchPath(_ connection: Connection) throws -> String? {
+        try connection.execute("""
+            select c as path from pg_proc, unnest(proconfig) c where proname = 'gridcast_forecast' and c like 'search_path=%'
+            """, name: "forecast search path").first?.string("path")
     }
 
     @Test("parallel workers and six backends at once give the same predictions as one backend")

@@ -56,7 +56,8 @@ _PG_init(void)
                             "XGBoost threads per prediction in this backend.",
                             "Keep 1 unless a backend may use several cores: many backends may predict at once.",
                             &xgboost_threads, 1, 1, 64, PGC_USERSET, 0, NULL, assign_threads, NULL);
-    MarkGUCPrefixReserved("gridcast");
+    /* No MarkGUCPrefixReserved("gridcast"): the feature SQL's parameters are gridcast.* settings
+     * (gridcast.load_profile, ...), which reserving the prefix would turn into errors. */
     omp_set_num_threads(xgboost_threads);
 }
 

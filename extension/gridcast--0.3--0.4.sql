@@ -1,0 +1,234 @@
+-- gridcast extension 0.3 -> 0.4: gridcast_forecast(), tomorrow's forecast of one series computed in
+-- the server, with the same feature SQL, champion, intervals and as-known rules as `gridcast forecast`.
+\echo Use "ALTER EXTENSION gridcast UPDATE TO '0.4'" to load this file. \quit
+
+-- A feature value of one feature-SQL row (as jsonb), read as gridcast reads it from COPY: numbers as
+-- they are, booleans 1/0, infinities as such, anything else (NULL, NaN, text) missing.
+create function gridcast_feature_value(value jsonb) returns float8
+    language sql immutable parallel safe
+    as $$
+        select case jsonb_typeof(value)
+            when 'number' then (value #>> '{}')::float8
+            when 'boolean' then case when value = 'true'::jsonb then 1 else 0 end
+            when 'string' then case when value #>> '{}' in ('Infinity', '-Infinity') then (value #>> '{}')::float8 end
+        end
+    $$;
+comment on function gridcast_feature_value(jsonb) is
+    'A feature of a feature-SQL row as the model sees it: numbers as they are, booleans 1/0, anything else missing (NULL).';
+
+-- Why an hour is out of distribution, worded as gridcast forecast words it: each model feature that
+-- is missing or outside the [min, max] seen in training (compared in float4, as the model sees it).
+create function gridcast_out_of_range(features text[], row_values float8[], ranges jsonb) returns text[]
+    language sql immutable parallel safe
+    as $$
+        select coalesce(array_agg(case when v.value is null then f.name || ' missing'
+                                       else format('%s %s outside training range [%s, %s]', f.name,
+                                                   to_char(v.value::float4::float8, 'FM999999999999990.00'),
+                                                   to_char((ranges -> f.name ->> 0)::float4::float8, 'FM999999999999990.00'),
+                                                   to_char((ranges -> f.name ->> 1)::float4::float8, 'FM999999999999990.00'))
+                                  end order by f.position), '{}')
+        from unnest(features) with ordinality as f(name, position)
+        cross join lateral (select row_values[f.position] as value) v
+        where jsonb_array_length(case jsonb_typeof(ranges -> f.name) when 'array' then ranges -> f.name else '[]' end) = 2
+          and (v.value is null or v.value::float4 < (ranges -> f.name ->> 0)::float4
+               or v.value::float4 > (ranges -> f.name ->> 1)::float4)
+    $$;
+
+-- The hour's three largest SHAP contributions, largest absolute value first (ties by name), as
+-- gridcast forecast stores them in dayahead_load_forecasts.drivers. The bias (last value) is left out.
+create function gridcast_top_drivers(features text[], contributions float8[]) returns jsonb
+    language sql immutable parallel safe
+    as $$
+        select coalesce(jsonb_agg(jsonb_build_object('feature', name, 'kwh', value) order by rank), '[]')
+        from (select f.name, contributions[f.position] as value,
+                     row_number() over (order by abs(contributions[f.position]) desc, f.name collate "C") as rank
+              from unnest(features) with ordinality as f(name, position)
+              where contributions[f.position] not in ('NaN', 'Infinity', '-Infinity')) ranked
+        where rank <= 3
+    $$;
+
+create function gridcast_forecast(
+    registry regclass, profile text, segment text, target_date date,
+    version integer default null, missing_weather text default 'error', issue_time text default '09:00')
+returns table (
+    forecast_datetime timestamptz, predicted_lossadjustedload float8, predicted_lower_bound float8,
+    predicted_upper_bound float8, model_version integer, load_profile text, load_segment text,
+    year smallint, month smallint, day smallint, local_hour smallint, as_of_date date,
+    out_of_distribution boolean, ood_reasons text[], forecast_kind text, run_time timestamptz,
+    weather_issued_at timestamptz, sqmd_known_at timestamptz, model_registered_at timestamptz,
+    in_sample boolean, fallback text, drivers jsonb)
+language plpgsql volatile parallel unsafe
+-- The function's own search path (no caller's objects shadow pg_catalog), and its parameters as
+-- settings local to the call: each SET here is restored when the function returns.
+set search_path = @extschema@, pg_catalog, pg_temp
+set "TimeZone" = 'UTC'
+set gridcast.load_profile = '' set gridcast.load_segment = '' set gridcast.start_date = ''
+set gridcast.end_date = '' set gridcast.delay_days = '' set gridcast.lag_days = ''
+set gridcast.require_target = '' set gridcast.history_start = '' set gridcast.run_time = ''
+set gridcast.issue_time = '' set gridcast.weather_mode = '' set gridcast.known_at = ''
+as $function$
+#variable_conflict use_column
+declare
+    series text := profile || '-' || segment;
+    ops text;
+    feature_sql record;
+    time_zone text;
+    kind text;
+    model record;
+    delay integer;
+    lags integer[];
+    lag_names text[];
+    missing_features text[];
+    features jsonb[];
+    matrix float8[];
+    predictions float8[];
+    weekly_lag text;
+    hours integer;
+    missing_hours integer;
+    use_baseline boolean;
+begin
+    -- 1. Arguments, the environment's feature SQL and the series' time zone.
+    if missing_weather not in ('error', 'allow', 'seasonal_naive') then
+        raise exception 'missing_weather must be error, allow or seasonal_naive, not %', missing_weather;
+    end if;
+    if issue_time !~ '^([01]?[0-9]|2[0-3]):[0-5][0-9]$' then
+        raise exception 'issue_time must be a local time of day HH:MM, not %', issue_time;
+    end if;
+    issue_time := lpad(issue_time, 5, '0');
+    select quote_ident(n.nspname) into ops
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = registry;
+    execute format('select rendered_sql, input_schema from %s.feature_sql where template_name = $1
+                    order by last_used_at desc limit 1', ops)
+        into feature_sql using 'dayahead_features';
+    if feature_sql is null then
+        raise exception 'no feature SQL recorded in %.feature_sql', ops
+            using hint = 'Run gridcast train or gridcast forecast once: each records the feature SQL it runs.';
+    end if;
+    execute format('select l.time_zone from %s.series_catalog c join %I.weather_locations l on l.location = c.location
+                    where c.load_profile = $1 and c.load_segment = $2', ops, feature_sql.input_schema)
+        into time_zone using profile, segment;
+    if time_zone is null then
+        raise exception 'series % is not in %.series_catalog (or its location has no time zone)', series, ops
+            using hint = 'gridcast status lists the series; load SQMD for it first.';
+    end if;
+
+    -- 2. The model: as gridcast forecast chooses it, the named version or the current champion. A day
+    -- that has not begun is an issued forecast as of now; one that has begun a backtest as of D - 1.
+    kind := case when (target_date::timestamp at time zone time_zone) <= now() then 'backtest' else 'issued' end;
+    execute format('select model_id, model_version, features, metrics, created_at, train_start,
+                           coalesce(validation_end, train_end) as fit_end
+                    from %s where load_profile = $1 and load_segment = $2
+                      and (($3::integer is null and status = ''approved'') or model_version = $3)', registry)
+        into model using profile, segment, version;
+    if model is null and version is null then
+        raise exception 'series % has no approved model', series
+            using hint = format('Train one (gridcast train --series %s) or approve a version (gridcast models approve).', series);
+    elsif model is null then
+        raise exception 'series % has no model version %', series, version
+            using hint = format('gridcast models list --series %s shows the versions.', series);
+    end if;
+    delay := (model.metrics -> 'feature_settings' ->> 'delayDays')::integer;
+    lags := array(select jsonb_array_elements_text(model.metrics -> 'feature_settings' -> 'lagDays')::integer);
+    if delay is null or cardinality(lags) = 0 or exists (select 1 from unnest(lags) l where l < delay + 1) then
+        raise exception 'model % v% has feature settings that would leak future data or are missing: delay %, lags %',
+            series, model.model_version, delay, lags
+            using hint = 'Every lag must be at least delay + 1 days; retrain the series.';
+    end if;
+    lag_names := array(select 'lag_' || l || 'd' from unnest(lags) l);
+
+    -- 3. The feature rows, computed by the feature SQL as known at the run time.
+    perform set_config('gridcast.load_profile', profile, true), set_config('gridcast.load_segment', segment, true),
+            set_config('gridcast.start_date', target_date::text, true), set_config('gridcast.end_date', target_date::text, true),
+            set_config('gridcast.delay_days', delay::text, true), set_config('gridcast.lag_days', lags::text, true),
+            set_config('gridcast.require_target', 'false', true),
+            set_config('gridcast.history_start', (target_date - (select max(l) from unnest(lags) l) - 35)::text, true),
+            set_config('gridcast.run_time', case when kind = 'issued' then now()::text else '' end, true),
+            set_config('gridcast.issue_time', issue_time, true), set_config('gridcast.weather_mode', 'as_known', true),
+            set_config('gridcast.known_at', 'now', true);
+    execute format('select array_agg(to_jsonb(f)) from (%s) f', feature_sql.rendered_sql) into features;
+    hours := coalesce(cardinality(features), 0);
+    if hours = 0 then
+        raise exception 'no feature rows for % on %: the calendar has no hours for that day', series, target_date
+            using hint = format('Run gridcast calendar fill for a range that covers %s.', target_date);
+    end if;
+    -- A model feature is a feature column of the SQL (not a key column), or one of its lags.
+    missing_features := array(
+        select f.name from unnest(model.features) f(name)
+        where not (f.name = any(lag_names) and features[1] ? 'same_hour_lags')
+          and not (features[1] ? f.name
+                   and f.name not in ('hour_start_utc', 'local_date', 'local_hour', 'dst_fold', 'target', 'run_time',
+                                      'weather_issued_at', 'sqmd_known_at', 'same_hour_lags')));
+    if cardinality(missing_features) > 0 then
+        raise exception 'model % v% needs features the current feature SQL no longer produces: %', series,
+            model.model_version, array_to_string(missing_features, ', ')
+            using hint = 'Retrain the series or restore those columns in sql/features/dayahead_features.sql.';
+    end if;
+    -- One row per hour in the model's feature order; a lag comes from the same_hour_lags array.
+    select array_agg(x.row_values order by x.position) into matrix
+    from (select r.position, array(select gridcast_feature_value(
+                                       case when f.name = any(lag_names)
+                                            then r.j -> 'same_hour_lags' -> (array_position(lag_names, f.name) - 1)
+                                            else r.j -> f.name end)
+                                   from unnest(model.features) with ordinality as f(name, position)
+                                   order by f.position) as row_values
+          from unnest(features) with ordinality as r(j, position)) x;
+
+    -- 4. Missing weather: an error, the model anyway (flagged), or the seasonal-naive baseline.
+    missing_hours := (select count(*) from unnest(features) r(j) where r.j ->> 'weather_issued_at' is null);
+    use_baseline := missing_hours > 0 and missing_weather <> 'allow';
+    if use_baseline and missing_weather = 'error' then
+        raise exception '% %: % of % hours have no weather forecast issued at or before the run time %', series, target_date,
+            missing_hours, hours, features[1] ->> 'run_time'
+            using hint = 'Load one (gridcast load weather --kind forecast), or pass missing_weather => ''allow'' (hours '
+                || 'flagged) or ''seasonal_naive'' (the baseline, flagged).';
+    end if;
+    if use_baseline then
+        weekly_lag := 'lag_' || coalesce((select min(l) from unnest(lags) l where l % 7 = 0), (select min(l) from unnest(lags) l)) || 'd';
+        if exists (select 1 from unnest(features) r(j)
+                   where gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)) is null
+                     and gridcast_feature_value(r.j -> 'same_hour_mean_28d') is null) then
+            raise exception '% %: % of % hours have no weather forecast issued at or before the run time %, and the '
+                'seasonal-naive fallback has no history for them either.', series, target_date, missing_hours, hours,
+                features[1] ->> 'run_time';
+        end if;
+    else
+        predictions := gridcast_predict_batch(registry, model.model_id, matrix);
+    end if;
+
+    -- 5. The hours, with bounds from the model's held-out residuals of the same local hour.
+    return query
+    select (r.j ->> 'hour_start_utc')::timestamptz,
+           p.prediction,
+           case when not use_baseline then p.prediction + least((o.offset_ ->> 'lower')::float8, 0) end,
+           case when not use_baseline then p.prediction + greatest((o.offset_ ->> 'upper')::float8, 0) end,
+           model.model_version, profile, segment,
+           extract(year from target_date)::smallint, extract(month from target_date)::smallint,
+           extract(day from target_date)::smallint, (r.j ->> 'local_hour')::smallint, target_date - 1,
+           cardinality(ood.reasons) > 0, nullif(ood.reasons, '{}'), kind,
+           (r.j ->> 'run_time')::timestamptz, (r.j ->> 'weather_issued_at')::timestamptz,
+           (r.j ->> 'sqmd_known_at')::timestamptz, model.created_at,
+           model.train_start <= target_date and target_date <= model.fit_end,
+           case when use_baseline then 'seasonal_naive' end,
+           case when not use_baseline
+                then gridcast_top_drivers(model.features, gridcast_contributions(registry, model.model_id, m.row_values))
+           end
+    from unnest(features) with ordinality as r(j, position)
+    cross join lateral (select array(select unnest(matrix[r.position:r.position][:])) as row_values) m
+    cross join lateral (
+        select case when use_baseline
+                    -- float4, as the model's inputs are: gridcast forecast reads its baseline from them
+                    then coalesce(gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)),
+                                  gridcast_feature_value(r.j -> 'same_hour_mean_28d'))::float4::float8
+                    else predictions[r.position] end as prediction) p
+    cross join lateral (
+        select coalesce(model.metrics -> 'intervals' -> 'offsets' -> (r.j ->> 'local_hour'),
+                        model.metrics -> 'intervals' -> 'overall') as offset_) o
+    cross join lateral (
+        select case when use_baseline then array['weather missing: seasonal-naive fallback']
+                    else gridcast_out_of_range(model.features, m.row_values, model.metrics -> 'feature_ranges')
+               end as reasons) ood
+    order by r.position;
+end
+$function$;
+comment on function gridcast_forecast(regclass, text, text, date, integer, text, text) is
+    'Day-ahead forecast of one series for a local target date, computed in the server exactly as gridcast forecast computes it: the feature SQL gridcast last ran (feature_sql), the champion (or version), prediction bounds and drivers. A day not begun yet is issued as of now; a begun day is a backtest as of D - 1 at issue_time. missing_weather: error, allow (flagged) or seasonal_naive. Columns match dayahead_load_forecasts; add run_id to insert them.';
