@@ -1,5 +1,10 @@
 -- gridcast extension 0.3 -> 0.4: gridcast_forecast(), tomorrow's forecast of one series computed in
--- the server, with the same feature SQL, champion, intervals and as-known rules as `gridcast forecast`.
+-- the server, with the same feature SQL, champion, intervals and as-known rules as `gridcast forecast`,
+-- and gridcast_features(), the rows it scores, for what-if questions.
+--
+-- Where the feature SQL comes from: gridcast train and gridcast forecast record the template they run,
+-- rendered for their environment, in <operational schema>.feature_sql (migration 0013); these
+-- functions run the most recently used one, found in the schema of the registry table passed in.
 \echo Use "ALTER EXTENSION gridcast UPDATE TO '0.4'" to load this file. \quit
 
 -- A feature value of one feature-SQL row (as jsonb), read as gridcast reads it from COPY: numbers as
@@ -47,19 +52,61 @@ create function gridcast_top_drivers(features text[], contributions float8[]) re
         where rank <= 3
     $$;
 
-create function gridcast_forecast(
+-- The model a forecast uses, as gridcast forecast chooses it: the named version, else the champion.
+-- Reads the registry row as the caller (without model_json: scoring reads that once per backend).
+create function gridcast_model(registry regclass, profile text, segment text, version integer default null)
+returns table (model_id bigint, model_version integer, features text[], metrics jsonb, created_at timestamptz,
+               fit_start date, fit_end date)
+language plpgsql stable parallel unsafe
+set search_path = @extschema@, pg_catalog, pg_temp
+as $function$
+declare
+    series text := profile || '-' || segment;
+    found_model boolean := false;
+begin
+    for model_id, model_version, features, metrics, created_at, fit_start, fit_end in
+        execute format('select model_id, model_version, features, metrics, created_at, train_start,
+                               coalesce(validation_end, train_end)
+                        from %s where load_profile = $1 and load_segment = $2
+                          and (($3::integer is null and status = ''approved'') or model_version = $3)', registry)
+        using profile, segment, version
+    loop
+        found_model := true;
+        return next;
+    end loop;
+    if not found_model then
+        execute format('select exists (select 1 from %s.series_catalog where load_profile = $1 and load_segment = $2)',
+                       (select quote_ident(n.nspname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                        where c.oid = registry))
+            into found_model using profile, segment;
+        if not found_model then
+            raise exception 'series % is not in the series_catalog next to %', series, registry
+                using hint = 'gridcast status lists the series; load SQMD for it first.';
+        end if;
+        found_model := false;
+    end if;
+    if not found_model and version is null then
+        raise exception 'series % has no approved model', series
+            using hint = format('Train one (gridcast train --series %s) or approve a version (gridcast models approve).', series);
+    elsif not found_model then
+        raise exception 'series % has no model version %', series, version
+            using hint = format('gridcast models list --series %s shows the versions.', series);
+    end if;
+end
+$function$;
+comment on function gridcast_model(regclass, text, text, integer) is
+    'The registry row a forecast of a series uses: the named version, else the champion; an ERROR when there is none.';
+
+create function gridcast_features(
     registry regclass, profile text, segment text, target_date date,
     version integer default null, missing_weather text default 'error', issue_time text default '09:00')
 returns table (
-    forecast_datetime timestamptz, predicted_lossadjustedload float8, predicted_lower_bound float8,
-    predicted_upper_bound float8, model_version integer, load_profile text, load_segment text,
-    year smallint, month smallint, day smallint, local_hour smallint, as_of_date date,
-    out_of_distribution boolean, ood_reasons text[], forecast_kind text, run_time timestamptz,
-    weather_issued_at timestamptz, sqmd_known_at timestamptz, model_registered_at timestamptz,
-    in_sample boolean, fallback text, drivers jsonb)
+    forecast_datetime timestamptz, local_date date, local_hour smallint, forecast_kind text, run_time timestamptz,
+    weather_issued_at timestamptz, sqmd_known_at timestamptz, model_id bigint, model_version integer,
+    features text[], feature_values float8[], seasonal_naive float8)
 language plpgsql volatile parallel unsafe
--- The function's own search path (no caller's objects shadow pg_catalog), and its parameters as
--- settings local to the call: each SET here is restored when the function returns.
+-- The function's own search path (no caller's objects shadow pg_catalog), and the feature SQL's
+-- parameters as settings local to the call: each SET here is restored when the function returns.
 set search_path = @extschema@, pg_catalog, pg_temp
 set "TimeZone" = 'UTC'
 set gridcast.load_profile = '' set gridcast.load_segment = '' set gridcast.start_date = ''
@@ -79,13 +126,10 @@ declare
     lags integer[];
     lag_names text[];
     missing_features text[];
-    features jsonb[];
-    matrix float8[];
-    predictions float8[];
-    weekly_lag text;
+    sql_rows jsonb[];
     hours integer;
     missing_hours integer;
-    use_baseline boolean;
+    weekly_lag text;
 begin
     -- 1. Arguments, the environment's feature SQL and the series' time zone.
     if missing_weather not in ('error', 'allow', 'seasonal_naive') then
@@ -108,25 +152,14 @@ begin
                     where c.load_profile = $1 and c.load_segment = $2', ops, feature_sql.input_schema)
         into time_zone using profile, segment;
     if time_zone is null then
-        raise exception 'series % is not in %.series_catalog (or its location has no time zone)', series, ops
-            using hint = 'gridcast status lists the series; load SQMD for it first.';
+        raise exception 'the location of series % has no time zone in %.weather_locations', series, feature_sql.input_schema
+            using hint = 'Load the location''s weather (gridcast load weather), which records its time zone.';
     end if;
 
-    -- 2. The model: as gridcast forecast chooses it, the named version or the current champion. A day
-    -- that has not begun is an issued forecast as of now; one that has begun a backtest as of D - 1.
+    -- 2. The model and its feature settings. A day that has not begun is an issued forecast as of now;
+    -- one that has begun a backtest as of D - 1 at the issue time (the feature SQL computes that).
     kind := case when (target_date::timestamp at time zone time_zone) <= now() then 'backtest' else 'issued' end;
-    execute format('select model_id, model_version, features, metrics, created_at, train_start,
-                           coalesce(validation_end, train_end) as fit_end
-                    from %s where load_profile = $1 and load_segment = $2
-                      and (($3::integer is null and status = ''approved'') or model_version = $3)', registry)
-        into model using profile, segment, version;
-    if model is null and version is null then
-        raise exception 'series % has no approved model', series
-            using hint = format('Train one (gridcast train --series %s) or approve a version (gridcast models approve).', series);
-    elsif model is null then
-        raise exception 'series % has no model version %', series, version
-            using hint = format('gridcast models list --series %s shows the versions.', series);
-    end if;
+    select * into model from gridcast_model(registry, profile, segment, version);
     delay := (model.metrics -> 'feature_settings' ->> 'delayDays')::integer;
     lags := array(select jsonb_array_elements_text(model.metrics -> 'feature_settings' -> 'lagDays')::integer);
     if delay is null or cardinality(lags) = 0 or exists (select 1 from unnest(lags) l where l < delay + 1) then
@@ -145,8 +178,8 @@ begin
             set_config('gridcast.run_time', case when kind = 'issued' then now()::text else '' end, true),
             set_config('gridcast.issue_time', issue_time, true), set_config('gridcast.weather_mode', 'as_known', true),
             set_config('gridcast.known_at', 'now', true);
-    execute format('select array_agg(to_jsonb(f)) from (%s) f', feature_sql.rendered_sql) into features;
-    hours := coalesce(cardinality(features), 0);
+    execute format('select array_agg(to_jsonb(f)) from (%s) f', feature_sql.rendered_sql) into sql_rows;
+    hours := coalesce(cardinality(sql_rows), 0);
     if hours = 0 then
         raise exception 'no feature rows for % on %: the calendar has no hours for that day', series, target_date
             using hint = format('Run gridcast calendar fill for a range that covers %s.', target_date);
@@ -154,8 +187,8 @@ begin
     -- A model feature is a feature column of the SQL (not a key column), or one of its lags.
     missing_features := array(
         select f.name from unnest(model.features) f(name)
-        where not (f.name = any(lag_names) and features[1] ? 'same_hour_lags')
-          and not (features[1] ? f.name
+        where not (f.name = any(lag_names) and sql_rows[1] ? 'same_hour_lags')
+          and not (sql_rows[1] ? f.name
                    and f.name not in ('hour_start_utc', 'local_date', 'local_hour', 'dst_fold', 'target', 'run_time',
                                       'weather_issued_at', 'sqmd_known_at', 'same_hour_lags')));
     if cardinality(missing_features) > 0 then
@@ -163,72 +196,102 @@ begin
             model.model_version, array_to_string(missing_features, ', ')
             using hint = 'Retrain the series or restore those columns in sql/features/dayahead_features.sql.';
     end if;
-    -- One row per hour in the model's feature order; a lag comes from the same_hour_lags array.
-    select array_agg(x.row_values order by x.position) into matrix
-    from (select r.position, array(select gridcast_feature_value(
-                                       case when f.name = any(lag_names)
-                                            then r.j -> 'same_hour_lags' -> (array_position(lag_names, f.name) - 1)
-                                            else r.j -> f.name end)
-                                   from unnest(model.features) with ordinality as f(name, position)
-                                   order by f.position) as row_values
-          from unnest(features) with ordinality as r(j, position)) x;
 
-    -- 4. Missing weather: an error, the model anyway (flagged), or the seasonal-naive baseline.
-    missing_hours := (select count(*) from unnest(features) r(j) where r.j ->> 'weather_issued_at' is null);
-    use_baseline := missing_hours > 0 and missing_weather <> 'allow';
-    if use_baseline and missing_weather = 'error' then
+    -- 4. Missing weather: an error, the model anyway (its hours flagged by the forecast), or the
+    -- seasonal-naive baseline for the whole day: the weekly lag, else the 28-day same-hour mean.
+    missing_hours := (select count(*) from unnest(sql_rows) r(j) where r.j ->> 'weather_issued_at' is null);
+    if missing_hours > 0 and missing_weather = 'error' then
         raise exception '% %: % of % hours have no weather forecast issued at or before the run time %', series, target_date,
-            missing_hours, hours, features[1] ->> 'run_time'
+            missing_hours, hours, sql_rows[1] ->> 'run_time'
             using hint = 'Load one (gridcast load weather --kind forecast), or pass missing_weather => ''allow'' (hours '
                 || 'flagged) or ''seasonal_naive'' (the baseline, flagged).';
     end if;
-    if use_baseline then
+    if missing_hours > 0 and missing_weather = 'seasonal_naive' then
         weekly_lag := 'lag_' || coalesce((select min(l) from unnest(lags) l where l % 7 = 0), (select min(l) from unnest(lags) l)) || 'd';
-        if exists (select 1 from unnest(features) r(j)
-                   where gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)) is null
-                     and gridcast_feature_value(r.j -> 'same_hour_mean_28d') is null) then
-            raise exception '% %: % of % hours have no weather forecast issued at or before the run time %, and the '
-                'seasonal-naive fallback has no history for them either.', series, target_date, missing_hours, hours,
-                features[1] ->> 'run_time';
-        end if;
-    else
-        predictions := gridcast_predict_batch(registry, model.model_id, matrix);
     end if;
 
-    -- 5. The hours, with bounds from the model's held-out residuals of the same local hour.
+    -- 5. One row per hour, the features in the model's order (a lag from the same_hour_lags array), in
+    -- float8 as the model's float4 inputs come from them.
     return query
-    select (r.j ->> 'hour_start_utc')::timestamptz,
-           p.prediction,
-           case when not use_baseline then p.prediction + least((o.offset_ ->> 'lower')::float8, 0) end,
-           case when not use_baseline then p.prediction + greatest((o.offset_ ->> 'upper')::float8, 0) end,
-           model.model_version, profile, segment,
-           extract(year from target_date)::smallint, extract(month from target_date)::smallint,
-           extract(day from target_date)::smallint, (r.j ->> 'local_hour')::smallint, target_date - 1,
-           cardinality(ood.reasons) > 0, nullif(ood.reasons, '{}'), kind,
-           (r.j ->> 'run_time')::timestamptz, (r.j ->> 'weather_issued_at')::timestamptz,
-           (r.j ->> 'sqmd_known_at')::timestamptz, model.created_at,
-           model.train_start <= target_date and target_date <= model.fit_end,
-           case when use_baseline then 'seasonal_naive' end,
-           case when not use_baseline
-                then gridcast_top_drivers(model.features, gridcast_contributions(registry, model.model_id, m.row_values))
-           end
-    from unnest(features) with ordinality as r(j, position)
-    cross join lateral (select array(select unnest(matrix[r.position:r.position][:])) as row_values) m
-    cross join lateral (
-        select case when use_baseline
-                    -- float4, as the model's inputs are: gridcast forecast reads its baseline from them
-                    then coalesce(gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)),
-                                  gridcast_feature_value(r.j -> 'same_hour_mean_28d'))::float4::float8
-                    else predictions[r.position] end as prediction) p
-    cross join lateral (
-        select coalesce(model.metrics -> 'intervals' -> 'offsets' -> (r.j ->> 'local_hour'),
-                        model.metrics -> 'intervals' -> 'overall') as offset_) o
-    cross join lateral (
-        select case when use_baseline then array['weather missing: seasonal-naive fallback']
-                    else gridcast_out_of_range(model.features, m.row_values, model.metrics -> 'feature_ranges')
-               end as reasons) ood
+    select (r.j ->> 'hour_start_utc')::timestamptz, (r.j ->> 'local_date')::date, (r.j ->> 'local_hour')::smallint,
+           kind, (r.j ->> 'run_time')::timestamptz, (r.j ->> 'weather_issued_at')::timestamptz,
+           (r.j ->> 'sqmd_known_at')::timestamptz, model.model_id, model.model_version, model.features,
+           array(select gridcast_feature_value(case when f.name = any(lag_names)
+                                                    then r.j -> 'same_hour_lags' -> (array_position(lag_names, f.name) - 1)
+                                                    else r.j -> f.name end)
+                 from unnest(model.features) with ordinality as f(name, position) order by f.position),
+           -- float4, as the model's inputs are: gridcast forecast reads its baseline from them
+           case when weekly_lag is not null
+                then (coalesce(gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)),
+                               gridcast_feature_value(r.j -> 'same_hour_mean_28d')))::float4::float8 end
+    from unnest(sql_rows) with ordinality as r(j, position)
     order by r.position;
+    if weekly_lag is not null and exists (select 1 from unnest(sql_rows) r(j)
+            where gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)) is null
+              and gridcast_feature_value(r.j -> 'same_hour_mean_28d') is null) then
+        raise exception '% %: % of % hours have no weather forecast issued at or before the run time %, and the '
+            'seasonal-naive fallback has no history for them either.', series, target_date, missing_hours, hours,
+            sql_rows[1] ->> 'run_time';
+    end if;
+end
+$function$;
+comment on function gridcast_features(regclass, text, text, date, integer, text, text) is
+    'The feature rows gridcast_forecast() scores: one per local hour of the target date, computed by the feature SQL gridcast last ran, as known at the run time, with the model (id, version, feature names) and its feature values in that order. seasonal_naive is the baseline when weather is missing and missing_weather => ''seasonal_naive''. Change feature_values and score them with gridcast_predict(registry, model_id, ...) for what-if questions.';
+
+create function gridcast_forecast(
+    registry regclass, profile text, segment text, target_date date,
+    version integer default null, missing_weather text default 'error', issue_time text default '09:00')
+returns table (
+    forecast_datetime timestamptz, predicted_lossadjustedload float8, predicted_lower_bound float8,
+    predicted_upper_bound float8, model_version integer, load_profile text, load_segment text,
+    year smallint, month smallint, day smallint, local_hour smallint, as_of_date date,
+    out_of_distribution boolean, ood_reasons text[], forecast_kind text, run_time timestamptz,
+    weather_issued_at timestamptz, sqmd_known_at timestamptz, model_registered_at timestamptz,
+    in_sample boolean, fallback text, drivers jsonb)
+language plpgsql volatile parallel unsafe
+set search_path = @extschema@, pg_catalog, pg_temp
+as $function$
+#variable_conflict use_column
+declare
+    model record;
+begin
+    -- The model once, by version, so the features and the bounds come from the same registry row.
+    select * into model from gridcast_model(registry, profile, segment, version);
+    return query
+    with hours as materialized (
+        select row_number() over () as position, h.*
+        from gridcast_features(registry, profile, segment, target_date, model.model_version, missing_weather, issue_time) h
+    ),
+    scored as (
+        select gridcast_predict_batch(registry, model.model_id, array_agg(h.feature_values order by h.position)) as predictions
+        from hours h where h.seasonal_naive is null
+    )
+    select h.forecast_datetime, p.prediction,
+           case when o.offset_ is not null then p.prediction + least((o.offset_ ->> 'lower')::float8, 0) end,
+           case when o.offset_ is not null then p.prediction + greatest((o.offset_ ->> 'upper')::float8, 0) end,
+           h.model_version, profile, segment,
+           extract(year from h.local_date)::smallint, extract(month from h.local_date)::smallint,
+           extract(day from h.local_date)::smallint, h.local_hour, h.local_date - 1,
+           cardinality(ood.reasons) > 0, nullif(ood.reasons, '{}'), h.forecast_kind,
+           h.run_time, h.weather_issued_at, h.sqmd_known_at, model.created_at,
+           model.fit_start <= h.local_date and h.local_date <= model.fit_end,
+           case when h.seasonal_naive is not null then 'seasonal_naive' end,
+           case when h.seasonal_naive is null
+                then gridcast_top_drivers(h.features, gridcast_contributions(registry, model.model_id, h.feature_values)) end
+    from hours h
+    cross join scored s
+    cross join lateral (select coalesce(h.seasonal_naive, s.predictions[h.position]) as prediction) p
+    -- Bounds from held-out residuals of the same local hour; none for the baseline.
+    cross join lateral (
+        select case when h.seasonal_naive is null
+                    then coalesce(model.metrics -> 'intervals' -> 'offsets' -> (h.local_hour::text),
+                                  model.metrics -> 'intervals' -> 'overall') end as offset_) o
+    cross join lateral (
+        select case when h.seasonal_naive is not null then array['weather missing: seasonal-naive fallback']
+                    else gridcast_out_of_range(h.features, h.feature_values, model.metrics -> 'feature_ranges')
+               end as reasons) ood
+    order by h.position;
 end
 $function$;
 comment on function gridcast_forecast(regclass, text, text, date, integer, text, text) is
-    'Day-ahead forecast of one series for a local target date, computed in the server exactly as gridcast forecast computes it: the feature SQL gridcast last ran (feature_sql), the champion (or version), prediction bounds and drivers. A day not begun yet is issued as of now; a begun day is a backtest as of D - 1 at issue_time. missing_weather: error, allow (flagged) or seasonal_naive. Columns match dayahead_load_forecasts; add run_id to insert them.';
+    'Day-ahead forecast of one series for a local target date, computed in the server exactly as gridcast forecast computes it: the feature SQL gridcast last ran (feature_sql), the champion (or version), prediction bounds, flags, lineage and drivers. A day not begun yet is issued as of now; a begun day is a backtest as of D - 1 at issue_time. missing_weather: error, allow (hours flagged) or seasonal_naive. Columns as in dayahead_load_forecasts; add a run_id to insert them there.';

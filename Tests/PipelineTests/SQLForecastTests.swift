@@ -92,6 +92,30 @@ struct SQLForecastTests {
         #expect(inserted.affectedRows == 24)
     }
 
+    @Test("what-if: gridcast_features() gives the rows gridcast_forecast() scores; changing one feature moves the forecast")
+    func whatIf() throws {
+        let connection = try Self.prepared("sqlfcwhatif")
+        let feature = "shortwave_radiation"
+        let features = try connection.execute("""
+            select features::text as f from gridcast_model($1::regclass, 'SMLCOM', 'SOLAR')
+            """, [Self.registry], name: "model features").first?.string("f") ?? ""
+        try #require(features.contains(feature), "the quick model uses \(feature): \(features)")
+        // The README's what-if query, with the feature as a parameter.
+        let result = try #require(try connection.execute("""
+            select count(*) as hours,
+                   count(*) filter (where gridcast_predict($1::regclass, f.model_id, f.feature_values)
+                                          = c.predicted_lossadjustedload) as same,
+                   count(*) filter (where gridcast_predict($1::regclass, f.model_id,
+                                          array(select case when u.name = $2 then u.value + 200 else u.value end
+                                                from unnest(f.features, f.feature_values) with ordinality u(name, value, i)
+                                                order by u.i)) <> c.predicted_lossadjustedload) as changed
+            from gridcast_features($1::regclass, 'SMLCOM', 'SOLAR', '2024-07-10') f
+            join gridcast_forecast($1::regclass, 'SMLCOM', 'SOLAR', '2024-07-10') c using (forecast_datetime)
+            """, [Self.registry, feature], name: "what if").first)
+        #expect(result.int("hours") == 24 && result.int("same") == 24)
+        #expect((result.int("changed") ?? 0) > 0, "200 W/m2 more sun changes some hours")
+    }
+
     @Test("a day without weather: an ERROR by default, the CLI's baseline or flagged model rows on request")
     func missingWeatherEqualsCLI() throws {
         let connection = try Self.prepared("sqlfcw")
@@ -137,7 +161,7 @@ struct SQLForecastTests {
             """, name: "settings after").first)
         #expect(settings.string("tz") == "America/New_York" && settings.string("profile") == "")
         let cases: [(arguments: String, message: String)] = [
-            ("'NOPE', 'SOLAR', '2024-07-10'", "series NOPE-SOLAR is not in"),
+            ("'NOPE', 'SOLAR', '2024-07-10'", "series NOPE-SOLAR is not in the series_catalog"),
             ("'SMLCOM', 'SOLAR', '2024-07-10', version => 99", "has no model version 99"),
             ("'SMLCOM', 'SOLAR', '2024-07-10', missing_weather => 'guess'", "missing_weather must be"),
             ("'SMLCOM', 'SOLAR', '2024-07-10', issue_time => '25:00'", "issue_time must be"),
