@@ -21,6 +21,15 @@ create function gridcast_feature_value(value jsonb) returns float8
 comment on function gridcast_feature_value(jsonb) is
     'A feature of a feature-SQL row as the model sees it: numbers as they are, booleans 1/0, anything else missing (NULL).';
 
+-- A named feature of a feature-SQL row: a column, or a lag (lag_21d, ...) from its same_hour_lags array.
+create function gridcast_row_feature(feature_row jsonb, name text, lag_names text[]) returns float8
+    language sql immutable parallel safe
+    as $$
+        select @extschema@.gridcast_feature_value(
+            case when name = any(lag_names) then feature_row -> 'same_hour_lags' -> (array_position(lag_names, name) - 1)
+                 else feature_row -> name end)
+    $$;
+
 -- Why an hour is out of distribution, worded as gridcast forecast words it: each model feature that
 -- is missing or outside the [min, max] seen in training (compared in float4, as the model sees it).
 create function gridcast_out_of_range(features text[], row_values float8[], ranges jsonb) returns text[]
@@ -209,6 +218,13 @@ begin
     if missing_hours > 0 and missing_weather = 'seasonal_naive' then
         weekly_lag := 'lag_' || coalesce((select min(l) from unnest(lags) l where l % 7 = 0), (select min(l) from unnest(lags) l)) || 'd';
     end if;
+    if weekly_lag is not null and exists (select 1 from unnest(sql_rows) r(j)
+            where gridcast_row_feature(r.j, weekly_lag, lag_names) is null
+              and gridcast_row_feature(r.j, 'same_hour_mean_28d', lag_names) is null) then
+        raise exception '% %: % of % hours have no weather forecast issued at or before the run time %, and the '
+            'seasonal-naive fallback has no history for them either.', series, target_date, missing_hours, hours,
+            sql_rows[1] ->> 'run_time';
+    end if;
 
     -- 5. One row per hour, the features in the model's order (a lag from the same_hour_lags array), in
     -- float8 as the model's float4 inputs come from them.
@@ -216,23 +232,14 @@ begin
     select (r.j ->> 'hour_start_utc')::timestamptz, (r.j ->> 'local_date')::date, (r.j ->> 'local_hour')::smallint,
            kind, (r.j ->> 'run_time')::timestamptz, (r.j ->> 'weather_issued_at')::timestamptz,
            (r.j ->> 'sqmd_known_at')::timestamptz, model.model_id, model.model_version, model.features,
-           array(select gridcast_feature_value(case when f.name = any(lag_names)
-                                                    then r.j -> 'same_hour_lags' -> (array_position(lag_names, f.name) - 1)
-                                                    else r.j -> f.name end)
+           array(select gridcast_row_feature(r.j, f.name, lag_names)
                  from unnest(model.features) with ordinality as f(name, position) order by f.position),
            -- float4, as the model's inputs are: gridcast forecast reads its baseline from them
            case when weekly_lag is not null
-                then (coalesce(gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)),
-                               gridcast_feature_value(r.j -> 'same_hour_mean_28d')))::float4::float8 end
+                then (coalesce(gridcast_row_feature(r.j, weekly_lag, lag_names),
+                               gridcast_row_feature(r.j, 'same_hour_mean_28d', lag_names)))::float4::float8 end
     from unnest(sql_rows) with ordinality as r(j, position)
     order by r.position;
-    if weekly_lag is not null and exists (select 1 from unnest(sql_rows) r(j)
-            where gridcast_feature_value(r.j -> 'same_hour_lags' -> (array_position(lag_names, weekly_lag) - 1)) is null
-              and gridcast_feature_value(r.j -> 'same_hour_mean_28d') is null) then
-        raise exception '% %: % of % hours have no weather forecast issued at or before the run time %, and the '
-            'seasonal-naive fallback has no history for them either.', series, target_date, missing_hours, hours,
-            sql_rows[1] ->> 'run_time';
-    end if;
 end
 $function$;
 comment on function gridcast_features(regclass, text, text, date, integer, text, text) is
