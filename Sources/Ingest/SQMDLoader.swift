@@ -90,7 +90,8 @@ public struct SQMDLoader {
         let rejected = files.reduce(0) { $0 + $1.rejected }
         logger.info("validated", metadata: ["read": "\(read)", "rejected": "\(rejected)", "time_zone": "\(timeZone)"])
 
-        let merge = SQMDMerge(connection: connection, sqmdTable: "\(input).sqmd", rejectsTable: rejectsTable)
+        let merge = SQMDMerge(connection: connection, sqmdTable: "\(input).sqmd", rejectsTable: rejectsTable,
+                              operationalSchema: try SQLIdentifier(layout.operationalSchema).quoted)
         if let limit = options.maxRejects, rejected > limit {
             try connection.transaction(name: "load sqmd: record rejects") { _ in try merge.replaceRejects(runID: runID) }
             let stopped = files.first { $0.stoppedAtRecord != nil }.map { "\($0.name) at data record \($0.stoppedAtRecord ?? 0)" }

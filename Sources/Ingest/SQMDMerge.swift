@@ -9,6 +9,8 @@ struct SQMDMerge {
     let sqmdTable: String
     /// Quoted `input_schema.load_rejects`.
     let rejectsTable: String
+    /// Quoted operational schema, whose `refresh_series_actuals` rebuilds the hourly actuals BI reads.
+    let operationalSchema: String
 
     struct Counts {
         var inserted: Int
@@ -31,7 +33,19 @@ struct SQMDMerge {
     /// Must run inside a transaction.
     func merge(runID: UUID) throws -> Counts {
         try replaceRejects(runID: runID)
-        return try upsert()
+        let counts = try upsert()
+        if counts.inserted + counts.updated > 0 { try refreshActuals() }
+        return counts
+    }
+
+    /// Rebuilds `series_actuals_hourly` for the trade dates this load wrote, in the same transaction,
+    /// so the BI views never show actuals that disagree with `sqmd`.
+    private func refreshActuals() throws {
+        try connection.execute("""
+            select \(operationalSchema).refresh_series_actuals(min(tradedatelocal), max(tradedatelocal))
+            from \(SQMDStaging.checked) where reason is null
+            having count(*) > 0
+            """, name: "load sqmd: refresh hourly actuals")
     }
 
     /// This load's rejects in place of the earlier loads' of the same files, so retrying a bad file

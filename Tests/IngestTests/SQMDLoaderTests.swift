@@ -45,6 +45,34 @@ struct SQMDLoaderTests {
             """) == 1)
     }
 
+    /// The hourly actuals table BI reads, and the view it caches, as comparable lines.
+    static func actuals(_ harness: SQMDHarness, _ relation: String) throws -> [String] {
+        try harness.strings("""
+            select load_profile || '-' || load_segment || ' ' || tradehourstartlocal || ' ' || net_load_kwh || ' '
+                   || meter_count || ' ' || all_final
+            from gridcast_operational_dev.\(relation) order by 1
+            """)
+    }
+
+    @Test("each load rebuilds the hourly actuals of its trade dates, equal to the actuals view")
+    func hourlyActualsFollowLoads() throws {
+        let harness = try SQMDHarness("sqmdactuals")
+        try harness.write("initial.csv", lines: Self.initial)
+        try harness.write("final.csv", lines: Self.final)
+        _ = try harness.load("initial.csv")
+        let afterInitial = try Self.actuals(harness, "series_actuals_hourly")
+        #expect(afterInitial == ["RES-NONSOLAR 10 200 80 false", "RES-SOLAR 10 80.25 50 false", "RES-SOLAR 11 80.25 50 false"])
+        _ = try harness.load("final.csv")
+        let afterFinal = try Self.actuals(harness, "series_actuals_hourly")
+        #expect(afterFinal == ["RES-NONSOLAR 10 201 81 true", "RES-SOLAR 10 80.25 52 true", "RES-SOLAR 11 80.25 52 true"])
+        #expect(afterFinal == (try Self.actuals(harness, "vw_series_actuals_hourly")))
+        // A DBA's hand edit shows after the documented refresh, and only then.
+        try harness.connection.execute("update gridcast_input_dev.sqmd set loadlal = 500 where rategroup = 'DR'", name: "hand edit")
+        #expect(try Self.actuals(harness, "series_actuals_hourly") == afterFinal)
+        try harness.connection.execute("select gridcast_operational_dev.refresh_series_actuals()", name: "refresh")
+        #expect(try Self.actuals(harness, "series_actuals_hourly").first == "RES-NONSOLAR 10 500 81 true")
+    }
+
     @Test("an Initial loaded after the Final never overwrites it")
     func initialAfterFinal() throws {
         let harness = try SQMDHarness("sqmdfinal2")
