@@ -3,8 +3,11 @@
 --
 --   dayahead_load_forecasts  stored series_id and forecast_date_local (generated), indexed, so the
 --                            filters a BI tool sends reach an index instead of a computed expression;
---   vw_forecasts_by_kind     the newest row per series, hour and kind by NOT EXISTS (no DISTINCT ON,
---                            so filters on series, date and kind are pushed into the scan);
+--   superseded_at            set on a forecast row once a newer row of its series, hour and kind exists
+--                            (the writer does it in the transaction that adds the newer row), so the
+--                            views read current rows with a plain filter instead of DISTINCT ON or an
+--                            anti-join over all history; a trigger lets the runner set it on older rows
+--                            only, never clear it, never touch another column;
 --   series_actuals_hourly    hourly net load per series kept by the loader (refresh_series_actuals),
 --                            so accuracy no longer sorts and groups every SQMD row on each query;
 --   BI views                 local timestamp, date, hour, dst_fold, UTC offset and time zone; series
@@ -20,10 +23,84 @@ alter table {{operational_schema}}.dayahead_load_forecasts
 comment on column {{operational_schema}}.dayahead_load_forecasts.series_id is 'Series key, PROFILE-SEGMENT (generated).';
 comment on column {{operational_schema}}.dayahead_load_forecasts.forecast_date_local is
     'Local date of the forecast hour (generated from year, month, day).';
-create index if not exists dayahead_load_forecasts_series_date_idx
-    on {{operational_schema}}.dayahead_load_forecasts (series_id, forecast_date_local);
-create index if not exists dayahead_load_forecasts_date_idx
-    on {{operational_schema}}.dayahead_load_forecasts (forecast_date_local);
+
+-- Which rows are current. The ordering of "newer" is the one of 0009: run_time (null, from before
+-- 0009, is oldest), then when the row was written, then run id.
+alter table {{operational_schema}}.dayahead_load_forecasts add column if not exists superseded_at timestamptz;
+comment on column {{operational_schema}}.dayahead_load_forecasts.superseded_at is
+    'When a newer forecast of the same series, hour and kind was written (null: this row is the current one).';
+
+-- Marks superseded every current row of local dates from_date..to_date (null: no bound) and of the
+-- given series (null: all) that has a newer row of its key. The writer calls it after each insert; a
+-- DBA who inserted forecast rows by hand runs select supersede_forecasts(); returns rows marked.
+create or replace function {{operational_schema}}.supersede_forecasts(
+    from_date date default null, to_date date default null, series text[] default null)
+returns bigint
+language plpgsql
+as $$
+declare
+    marked bigint;
+begin
+    update {{operational_schema}}.dayahead_load_forecasts f
+    set superseded_at = now()
+    where f.superseded_at is null
+      and (from_date is null or f.forecast_date_local >= from_date)
+      and (to_date is null or f.forecast_date_local <= to_date)
+      and (series is null or f.series_id = any (series))
+      and exists (
+          select 1 from {{operational_schema}}.dayahead_load_forecasts n
+          where n.load_profile = f.load_profile and n.load_segment = f.load_segment
+            and n.forecast_kind = f.forecast_kind and n.forecast_datetime = f.forecast_datetime
+            and (coalesce(n.run_time, '-infinity'), n.created_at, n.run_id)
+              > (coalesce(f.run_time, '-infinity'), f.created_at, f.run_id));
+    get diagnostics marked = row_count;
+    return marked;
+end
+$$;
+comment on function {{operational_schema}}.supersede_forecasts(date, date, text[]) is
+    'Marks superseded the forecast rows (local dates from_date..to_date, series; null: all) that have a newer row of the same series, hour and kind.';
+
+-- The runner may only mark an older row superseded: not clear the mark, not mark the current row.
+create or replace function {{operational_schema}}.forecast_supersede_guard()
+returns trigger
+language plpgsql
+as $$
+begin
+    if {{operational_schema}}.gridcast_is_table_owner(tg_relid) then
+        return new;
+    end if;
+    if old.superseded_at is not null or new.superseded_at is null then
+        raise exception 'forecast % % % (%): superseded_at is set once and never cleared',
+            old.series_id, old.forecast_datetime, old.forecast_kind, old.run_id using errcode = '42501';
+    end if;
+    if not exists (
+        select 1 from {{operational_schema}}.dayahead_load_forecasts n
+        where n.load_profile = old.load_profile and n.load_segment = old.load_segment
+          and n.forecast_kind = old.forecast_kind and n.forecast_datetime = old.forecast_datetime
+          and (coalesce(n.run_time, '-infinity'), n.created_at, n.run_id)
+            > (coalesce(old.run_time, '-infinity'), old.created_at, old.run_id)) then
+        raise exception 'forecast % % % (%) is the newest of its hour and kind; it cannot be superseded',
+            old.series_id, old.forecast_datetime, old.forecast_kind, old.run_id using errcode = '42501';
+    end if;
+    return new;
+end
+$$;
+drop trigger if exists forecast_supersede_guard on {{operational_schema}}.dayahead_load_forecasts;
+create trigger forecast_supersede_guard before update on {{operational_schema}}.dayahead_load_forecasts
+    for each row execute function {{operational_schema}}.forecast_supersede_guard();
+grant update (superseded_at) on {{operational_schema}}.dayahead_load_forecasts to {{runner_role}};
+drop policy if exists runner_supersedes on {{operational_schema}}.dayahead_load_forecasts;
+create policy runner_supersedes on {{operational_schema}}.dayahead_load_forecasts
+    for update to {{runner_role}} using (true) with check (true);
+grant execute on function {{operational_schema}}.supersede_forecasts(date, date, text[]) to {{runner_role}};
+
+-- What BI filters on, current rows only (the superseded ones are history, read by run_id).
+create index if not exists dayahead_load_forecasts_current_series_idx
+    on {{operational_schema}}.dayahead_load_forecasts (series_id, forecast_date_local) where superseded_at is null;
+create index if not exists dayahead_load_forecasts_current_date_idx
+    on {{operational_schema}}.dayahead_load_forecasts (forecast_date_local) where superseded_at is null;
+create index if not exists dayahead_load_forecasts_current_hour_idx
+    on {{operational_schema}}.dayahead_load_forecasts (forecast_datetime) where superseded_at is null;
 
 -- Hourly actuals per series, the same rows as vw_series_actuals_hourly, kept by the loader.
 create table if not exists {{operational_schema}}.series_actuals_hourly (
@@ -66,12 +143,12 @@ begin
     where (from_date is null or v.tradedatelocal >= from_date)
       and (to_date is null or v.tradedatelocal <= to_date);
     get diagnostics written = row_count;
+    perform {{operational_schema}}.refresh_forecast_accuracy(from_date, to_date, null);
     return written;
 end
 $$;
 comment on function {{operational_schema}}.refresh_series_actuals(date, date) is
-    'Rebuilds series_actuals_hourly for trade dates from_date..to_date (null: no bound) from SQMD; returns rows written.';
-select {{operational_schema}}.refresh_series_actuals();
+    'Rebuilds series_actuals_hourly (and forecast_accuracy_daily) for trade dates from_date..to_date (null: no bound) from SQMD; returns rows written.';
 
 grant select on {{operational_schema}}.series_catalog to {{loader_role}};
 grant select on {{input_schema}}.vw_sqmd_effective to {{loader_role}};
@@ -91,9 +168,8 @@ drop view if exists {{operational_schema}}.vw_latest_forecasts;
 drop view if exists {{operational_schema}}.vw_forecasts_by_kind;
 drop view if exists {{bi_schema}}.vw_run_history;
 
--- The newest forecast per series, hour and kind: no row of the same key with a later
--- (run_time, created_at, run_id); rows from before 0009 have no run_time and count as oldest.
--- With the local-time columns every BI view shows, computed from the series' time zone.
+-- The newest forecast per series, hour and kind (the rows not superseded), with the local-time
+-- columns every BI view shows, computed from the series' time zone.
 create view {{operational_schema}}.vw_forecasts_by_kind as
 select f.*,
        c.description                                                    as series_description,
@@ -108,12 +184,7 @@ select f.*,
 from {{operational_schema}}.dayahead_load_forecasts f
 join {{operational_schema}}.series_catalog c on c.load_profile = f.load_profile and c.load_segment = f.load_segment
 join {{input_schema}}.weather_locations l on l.location = c.location
-where not exists (
-    select 1 from {{operational_schema}}.dayahead_load_forecasts n
-    where n.load_profile = f.load_profile and n.load_segment = f.load_segment
-      and n.forecast_kind = f.forecast_kind and n.forecast_datetime = f.forecast_datetime
-      and (coalesce(n.run_time, '-infinity'), n.created_at, n.run_id)
-        > (coalesce(f.run_time, '-infinity'), f.created_at, f.run_id));
+where f.superseded_at is null;
 comment on view {{operational_schema}}.vw_forecasts_by_kind is
     'The newest forecast per series, hour and kind (issued, backtest), with local-time columns.';
 
@@ -123,8 +194,9 @@ select f.*
 from {{operational_schema}}.vw_forecasts_by_kind f
 where f.forecast_kind = 'issued'
    or not exists (select 1 from {{operational_schema}}.dayahead_load_forecasts i
-                  where i.load_profile = f.load_profile and i.load_segment = f.load_segment
-                    and i.forecast_kind = 'issued' and i.forecast_datetime = f.forecast_datetime);
+                  where i.series_id = f.series_id and i.forecast_date_local = f.forecast_date_local
+                    and i.forecast_datetime = f.forecast_datetime
+                    and i.forecast_kind = 'issued' and i.superseded_at is null);
 comment on view {{operational_schema}}.vw_latest_forecasts is 'Per series and hour the issued forecast, else the newest backtest.';
 
 create view {{bi_schema}}.vw_dayahead_load_forecasts as
@@ -194,15 +266,20 @@ select f.series_id,
        f.in_sample,
        f.fallback
 from {{operational_schema}}.vw_forecasts_by_kind f
+-- The trade date of an hour is its local date (SQMD and the series share the market's time zone):
+-- joining on it too lets a date filter reach the actuals' date index.
 join {{operational_schema}}.series_actuals_hourly a
   on a.load_profile = f.load_profile and a.load_segment = f.load_segment and a.hour_start_utc = f.forecast_datetime
+ and a.tradedatelocal = f.forecast_date_local
 left join {{operational_schema}}.model_registry m
        on m.load_profile = f.load_profile and m.load_segment = f.load_segment and m.model_version = f.model_version;
 comment on view {{bi_schema}}.vw_forecast_vs_actual is
     'Forecast next to the actual load, per series, hour and kind (issued, backtest), once actuals have arrived.';
 
--- Accuracy per series, day and kind, in-sample rows included and grouped apart.
-create view {{bi_schema}}.vw_forecast_accuracy_all as
+-- Accuracy per series, day and kind, in-sample rows included and grouped apart, computed live.
+-- BI reads it from forecast_accuracy_daily, which keeps these rows (a month of all series is then
+-- 60k stored rows, not a join of a million forecasts with their actuals on every query).
+create view {{operational_schema}}.vw_forecast_accuracy_live as
 select series_id,
        min(series_description)                                                       as series_description,
        load_profile,
@@ -212,6 +289,8 @@ select series_id,
        in_sample,
        count(*)                                                                      as hours_compared,
        avg(abs_error_kwh)                                                            as mae_kwh,
+       sum(abs_error_kwh)                                                            as abs_error_sum_kwh,
+       sum(abs(actual_lossadjustedload))                                             as abs_actual_sum_kwh,
        100 * sum(abs_error_kwh) / nullif(sum(abs(actual_lossadjustedload)), 0)       as wape_percent,
        100 * avg(abs_error_kwh / nullif(abs(actual_lossadjustedload), 0))            as mape_percent,
        sqrt(avg(error_kwh * error_kwh))                                              as rmse_kwh,
@@ -231,13 +310,65 @@ select series_id,
        count(*) filter (where inputs_missing)                                        as inputs_missing_hours
 from {{bi_schema}}.vw_forecast_vs_actual
 group by series_id, load_profile, load_segment, forecast_date_local, forecast_kind, in_sample;
+comment on view {{operational_schema}}.vw_forecast_accuracy_live is
+    'Daily accuracy computed from forecasts and actuals on each query (forecast_accuracy_daily keeps it).';
+
+create table if not exists {{operational_schema}}.forecast_accuracy_daily as
+select a.*, now() as refreshed_at from {{operational_schema}}.vw_forecast_accuracy_live a with no data;
+alter table {{operational_schema}}.forecast_accuracy_daily
+    add primary key (series_id, forecast_date_local, forecast_kind, in_sample);
+create index if not exists forecast_accuracy_daily_date_idx
+    on {{operational_schema}}.forecast_accuracy_daily (forecast_date_local);
+comment on table {{operational_schema}}.forecast_accuracy_daily is
+    'vw_forecast_accuracy_live kept as rows: refreshed by the SQMD loader (refresh_series_actuals) and the forecast writer.';
+
+-- Rebuilds the daily accuracy of local dates from_date..to_date (null: no bound) and series (null:
+-- all). SECURITY DEFINER so the loader, which may not read forecasts, can refresh what its load
+-- changed; it reads only what the views read and writes only this table.
+create or replace function {{operational_schema}}.refresh_forecast_accuracy(
+    from_date date default null, to_date date default null, series text[] default null)
+returns bigint
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    written bigint;
+begin
+    delete from {{operational_schema}}.forecast_accuracy_daily d
+    where (from_date is null or d.forecast_date_local >= from_date)
+      and (to_date is null or d.forecast_date_local <= to_date)
+      and (series is null or d.series_id = any (series));
+    insert into {{operational_schema}}.forecast_accuracy_daily
+    select a.*, now()
+    from {{operational_schema}}.vw_forecast_accuracy_live a
+    where (from_date is null or a.forecast_date_local >= from_date)
+      and (to_date is null or a.forecast_date_local <= to_date)
+      and (series is null or a.series_id = any (series));
+    get diagnostics written = row_count;
+    return written;
+end
+$$;
+comment on function {{operational_schema}}.refresh_forecast_accuracy(date, date, text[]) is
+    'Rebuilds forecast_accuracy_daily for local dates from_date..to_date and series (null: all); returns rows written.';
+revoke execute on function {{operational_schema}}.refresh_forecast_accuracy(date, date, text[]) from public;
+grant execute on function {{operational_schema}}.refresh_forecast_accuracy(date, date, text[])
+    to {{loader_role}}, {{runner_role}};
+grant select on {{operational_schema}}.forecast_accuracy_daily to {{runner_role}};
+
+create view {{bi_schema}}.vw_forecast_accuracy_all as
+select series_id, series_description, load_profile, load_segment, forecast_date_local, forecast_kind, in_sample,
+       hours_compared, mae_kwh, abs_error_sum_kwh, abs_actual_sum_kwh, wape_percent, mape_percent, rmse_kwh, bias_kwh, actual_peak_kwh, forecast_peak_kwh,
+       peak_error_kwh, actual_peak_hour, forecast_peak_hour, interval_coverage, interval_level, actuals_final,
+       model_version, model_versions, fallback_hours, ood_hours, inputs_missing_hours
+from {{operational_schema}}.forecast_accuracy_daily;
 comment on view {{bi_schema}}.vw_forecast_accuracy_all is
     'Forecast accuracy per series, local day, kind and in-sample flag (in-sample rows are not an honest test).';
 
 -- What BI reads by default: honest accuracy only, per kind.
 create view {{bi_schema}}.vw_forecast_accuracy as
 select series_id, series_description, load_profile, load_segment, forecast_date_local, forecast_kind, hours_compared,
-       mae_kwh, wape_percent, mape_percent, rmse_kwh, bias_kwh, actual_peak_kwh, forecast_peak_kwh, peak_error_kwh,
+       mae_kwh, abs_error_sum_kwh, abs_actual_sum_kwh, wape_percent, mape_percent, rmse_kwh, bias_kwh, actual_peak_kwh, forecast_peak_kwh, peak_error_kwh,
        actual_peak_hour, forecast_peak_hour, interval_coverage, interval_level, actuals_final, model_version,
        model_versions, fallback_hours, ood_hours, inputs_missing_hours
 from {{bi_schema}}.vw_forecast_accuracy_all
@@ -331,13 +462,17 @@ select c.series_id,
        end                                                    as note
 from {{operational_schema}}.series_catalog c
 join {{input_schema}}.weather_locations l on l.location = c.location
-left join lateral (select max(x.tradedatelocal) as latest_actual_date,
-                          max(x.tradedatelocal) filter (where x.all_final) as latest_final_date
-                   from {{operational_schema}}.series_actuals_hourly x
-                   where x.load_profile = c.load_profile and x.load_segment = c.load_segment) a on true
-left join lateral (select max(x.forecast_date_local) as latest_issued_date, max(x.created_at) as latest_issued_at
+-- Each newest row read backwards along an index, so the view costs the same at any history length.
+left join lateral (select (select x.tradedatelocal from {{operational_schema}}.series_actuals_hourly x
+                           where x.load_profile = c.load_profile and x.load_segment = c.load_segment
+                           order by x.hour_start_utc desc limit 1) as latest_actual_date,
+                          (select x.tradedatelocal from {{operational_schema}}.series_actuals_hourly x
+                           where x.load_profile = c.load_profile and x.load_segment = c.load_segment and x.all_final
+                           order by x.hour_start_utc desc limit 1) as latest_final_date) a on true
+left join lateral (select x.forecast_date_local as latest_issued_date, x.created_at as latest_issued_at
                    from {{operational_schema}}.dayahead_load_forecasts x
-                   where x.series_id = c.series_id and x.forecast_kind = 'issued') f on true
+                   where x.series_id = c.series_id and x.forecast_kind = 'issued' and x.superseded_at is null
+                   order by x.forecast_date_local desc, x.created_at desc limit 1) f on true
 left join lateral (select max(x.issued_at) as latest_weather_issued_at, max(x.valid_at) as latest_weather_valid_at
                    from {{input_schema}}.weather_hourly x
                    where x.location = c.location and x.kind = 'forecast') w on true
@@ -416,6 +551,8 @@ comment on column {{bi_schema}}.vw_forecast_accuracy_all.forecast_kind is 'issue
 comment on column {{bi_schema}}.vw_forecast_accuracy_all.in_sample is 'True for hours the model was fitted or tuned on.';
 comment on column {{bi_schema}}.vw_forecast_accuracy_all.hours_compared is 'Hours with both a forecast and an actual.';
 comment on column {{bi_schema}}.vw_forecast_accuracy_all.mae_kwh is 'Mean absolute error, kWh.';
+comment on column {{bi_schema}}.vw_forecast_accuracy_all.abs_error_sum_kwh is 'Sum of absolute errors of the day, kWh (sum over days / abs_actual_sum_kwh = WAPE of the period).';
+comment on column {{bi_schema}}.vw_forecast_accuracy_all.abs_actual_sum_kwh is 'Sum of absolute actuals of the day, kWh.';
 comment on column {{bi_schema}}.vw_forecast_accuracy_all.wape_percent is 'Weighted absolute percentage error, percent: sum |error| / sum |actual| (robust near zero net load).';
 comment on column {{bi_schema}}.vw_forecast_accuracy_all.mape_percent is 'Mean absolute percentage error, percent (hours with zero actual left out; explodes near zero net load, prefer WAPE).';
 comment on column {{bi_schema}}.vw_forecast_accuracy_all.rmse_kwh is 'Root mean squared error, kWh.';
@@ -441,6 +578,8 @@ comment on column {{bi_schema}}.vw_forecast_accuracy.forecast_date_local is 'Loc
 comment on column {{bi_schema}}.vw_forecast_accuracy.forecast_kind is 'issued or backtest.';
 comment on column {{bi_schema}}.vw_forecast_accuracy.hours_compared is 'Hours with both a forecast and an actual.';
 comment on column {{bi_schema}}.vw_forecast_accuracy.mae_kwh is 'Mean absolute error, kWh.';
+comment on column {{bi_schema}}.vw_forecast_accuracy.abs_error_sum_kwh is 'Sum of absolute errors of the day, kWh (sum over days / abs_actual_sum_kwh = WAPE of the period).';
+comment on column {{bi_schema}}.vw_forecast_accuracy.abs_actual_sum_kwh is 'Sum of absolute actuals of the day, kWh.';
 comment on column {{bi_schema}}.vw_forecast_accuracy.wape_percent is 'Weighted absolute percentage error, percent: sum |error| / sum |actual|.';
 comment on column {{bi_schema}}.vw_forecast_accuracy.mape_percent is 'Mean absolute percentage error, percent (explodes near zero net load, prefer WAPE).';
 comment on column {{bi_schema}}.vw_forecast_accuracy.rmse_kwh is 'Root mean squared error, kWh.';
@@ -527,3 +666,7 @@ grant select on {{bi_schema}}.vw_dayahead_load_forecasts, {{bi_schema}}.vw_forec
                 {{bi_schema}}.vw_forecast_drivers, {{bi_schema}}.vw_calendar, {{bi_schema}}.vw_data_freshness
              to {{bi_reader_role}};
 grant select on {{bi_schema}}.vw_run_history to {{runner_role}}, {{bi_reader_role}};
+
+-- Current rows, then actuals and accuracy, for everything written before this migration.
+select {{operational_schema}}.supersede_forecasts();
+select {{operational_schema}}.refresh_series_actuals();

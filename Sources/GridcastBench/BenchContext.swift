@@ -128,6 +128,9 @@ struct BenchSize: Sendable {
     let scaleDays: Int
     let scaleTrainArguments: [String]
     let workers: Int
+    /// Series counts of the BI stage (6 = the sample's count) and days of issued forecasts per series.
+    let biCounts: [Int]
+    let biDays: Int
 
     var trainArguments: [String] {
         ["--trials", "\(trials)", "--folds", "\(folds)", "--test-days", "\(testDays)", "--validation-days", "\(validationDays)",
@@ -140,12 +143,14 @@ struct BenchSize: Sendable {
             return BenchSize(name: name, sampleDays: 3 * 365, trials: trials ?? 50, folds: 3, testDays: 56, validationDays: 56,
                              historyDays: 3 * 365, copyRows: 1_000_000, repeats: 3, scaleCounts: [100, 1000], scaleDays: 365,
                              scaleTrainArguments: ["--trials", "2", "--folds", "1", "--test-days", "28", "--validation-days", "28",
-                                                   "--history-days", "365"], workers: 2)
+                                                   "--history-days", "365"], workers: 2,
+                             biCounts: [6, 1000], biDays: 365)
         case "tiny":
             return BenchSize(name: name, sampleDays: 400, trials: trials ?? 2, folds: 1, testDays: 14, validationDays: 14,
                              historyDays: 330, copyRows: 5_000, repeats: 1, scaleCounts: [2, 4], scaleDays: 240,
                              scaleTrainArguments: ["--trials", "1", "--folds", "1", "--test-days", "14", "--validation-days", "14",
-                                                   "--history-days", "200"], workers: 2)
+                                                   "--history-days", "200"], workers: 2,
+                             biCounts: [6, 20], biDays: 60)
         default:
             return nil
         }

@@ -19,8 +19,8 @@ struct GridcastBench: ParsableCommand {
     @Option(help: "tiny (what CI runs, about a minute) or full (what bench/README.md reports, about an hour).")
     var size: String = "full"
 
-    @Option(help: "Comma-separated stages: copy, features, train, forecast, extension, xgboost-build, scale.")
-    var stages: String = "copy,features,train,forecast,extension,xgboost-build,scale"
+    @Option(help: "Comma-separated stages: copy, features, train, forecast, extension, xgboost-build, scale, bi.")
+    var stages: String = "copy,features,train,forecast,extension,xgboost-build,scale,bi"
 
     @Option(help: "Search trials per series for the training comparison (default 50 full, 2 tiny).")
     var trials: Int?
@@ -34,7 +34,7 @@ struct GridcastBench: ParsableCommand {
         """)
     var python: String?
 
-    static let knownStages = ["copy", "features", "train", "forecast", "extension", "xgboost-build", "scale"]
+    static let knownStages = ["copy", "features", "train", "forecast", "extension", "xgboost-build", "scale", "bi"]
 
     var chosenStages: [String] { stages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
@@ -86,6 +86,7 @@ struct GridcastBench: ParsableCommand {
             }
             if chosen.contains("extension") { try ExtensionStage(context: context).run(report) }
             if chosen.contains("xgboost-build") { try XGBoostBuildStage(context: context).run(report, against: python) }
+            if chosen.contains("bi") { try BIStage(context: context).run(report) }
             if chosen.contains("scale") { try ScaleStage(context: context).run(report, weather: [sample.weatherFile, sample.weatherForecastFile]) }
         } catch {
             FileHandle.standardError.write(Data("gridcast-bench: \(error)\n".utf8))

@@ -5,7 +5,9 @@ import Warehouse
 /// Writes forecast rows: COPY into a temporary staging table, then, in the same transaction, insert
 /// them, replacing only earlier *backtests* of the same series, hour, run time and model version (a
 /// re-run of the same backfill). Issued forecasts are never deleted or updated: a later day-ahead run
-/// adds rows beside them and the views pick the newest. A failure or a killed process at any point
+/// adds rows beside them, marks the older rows of the same hours superseded (only that column changes,
+/// and 0014's trigger lets it be set on older rows only), and the views read the current rows. A
+/// failure or a killed process at any point
 /// leaves the forecast table exactly as it was.
 public struct ForecastWriter {
     let layout: SchemaLayout
@@ -63,8 +65,23 @@ public struct ForecastWriter {
                 insert into \(table) (\(Self.columns.joined(separator: ", ")), run_user, created_at)
                 select \(Self.columns.joined(separator: ", ")), current_user, now() from forecast_staging
                 """, name: "merge forecasts").affectedRows
+            try supersedeOlderRows(of: rows, series: series, on: tx)
             try beforeCommit()
             return inserted
         }
+    }
+
+    /// Marks superseded the rows these new rows (or rows newer than them) replace, then rebuilds the
+    /// daily accuracy of the same series and local dates, so BI reads current rows with a plain filter
+    /// and accuracy from stored rows.
+    private func supersedeOlderRows(of rows: [ForecastRow], series: [String], on tx: Connection) throws {
+        let dates = rows.map(\.localDate)
+        guard let first = dates.min(), let last = dates.max() else { return }
+        let schema = SQLIdentifier.quoteValidated(layout.operationalSchema)
+        let parameters: [any SQLBindable] = [first, last, ModelRegistry.arrayLiteral(series)]
+        try tx.execute("select \(schema).supersede_forecasts($1::date, $2::date, $3::text[])", parameters,
+                       name: "supersede older forecasts")
+        try tx.execute("select \(schema).refresh_forecast_accuracy($1::date, $2::date, $3::text[])", parameters,
+                       name: "refresh daily accuracy")
     }
 }

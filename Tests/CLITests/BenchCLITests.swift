@@ -20,7 +20,7 @@ struct BenchCLITests {
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let figures = try #require(document["figures"] as? [[String: Any]])
         let stages = Set(figures.compactMap { $0["stage"] as? String })
-        #expect(stages.isSuperset(of: ["setup", "copy", "features", "train", "forecast", "extension", "scale"]), "\(stages)")
+        #expect(stages.isSuperset(of: ["setup", "copy", "features", "train", "forecast", "extension", "scale", "bi"]), "\(stages)")
         for figure in figures {
             let value = (figure["value"] as? NSNumber)?.doubleValue ?? -1
             #expect(value > 0 && value.isFinite, "\(figure)")

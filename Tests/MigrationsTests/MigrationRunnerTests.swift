@@ -38,7 +38,8 @@ struct MigrationRunnerTests {
         #expect(try Self.relations(connection, schema: "gridcast_operational\(suffix)")
             == ["schema_migrations", "series_catalog", "run_log", "dayahead_load_forecasts", "model_registry",
                 "model_status_history", "vw_series_actuals_hourly", "calendar_hourly", "vw_forecasts_by_kind", "vw_latest_forecasts",
-                "run_locks", "feature_sql", "series_actuals_hourly"])
+                "run_locks", "feature_sql", "series_actuals_hourly",
+                "vw_forecast_accuracy_live", "forecast_accuracy_daily"])
         #expect(try Self.relations(connection, schema: "gridcast_bi\(suffix)")
             == Self.biViews)
         let roles = try connection.execute("select rolname from pg_roles where rolname = any($1::text[]) order by 1",

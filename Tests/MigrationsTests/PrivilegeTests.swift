@@ -150,6 +150,22 @@ struct PrivilegeTests {
         #expect(try connection.execute("select forecast_kind from \(ops).dayahead_load_forecasts", name: "left").first?.string("forecast_kind")
             == "issued")
         #expect(Self.denied(connection, as: runner, "update \(ops).dayahead_load_forecasts set predicted_lossadjustedload = 0"))
+        // superseded_at: set on an older row only, never on the newest issued row, never cleared.
+        let supersede = "update \(ops).dayahead_load_forecasts set superseded_at = now() where superseded_at is null"
+        #expect(Self.denied(connection, as: runner, supersede), "the newest issued forecast was hidden")
+        try connection.execute("""
+            insert into \(ops).run_log (run_id, kind, status) values ('00000000-0000-0000-0000-000000000002', 'forecast', 'succeeded');
+            """, name: "a second run")
+        try connection.execute("""
+            insert into \(ops).dayahead_load_forecasts (forecast_datetime, predicted_lossadjustedload, run_id, model_version,
+                load_profile, load_segment, year, month, day, local_hour, as_of_date, forecast_kind, run_time)
+            values ('2024-07-02 07:00+00', 101, '00000000-0000-0000-0000-000000000002', 1, 'RES', 'SOLAR', 2024, 7, 2, 0,
+                    '2024-07-01', 'issued', '2024-07-01 16:00+00')
+            """, name: "a newer issued forecast")
+        #expect(!Self.denied(connection, as: runner, "select \(ops).supersede_forecasts()"))
+        #expect(try connection.execute("select run_id::text as r from \(ops).dayahead_load_forecasts where superseded_at is null",
+                                       name: "current").first?.string("r") == "00000000-0000-0000-0000-000000000002")
+        #expect(Self.denied(connection, as: runner, "update \(ops).dayahead_load_forecasts set superseded_at = null"))
         #expect(!Self.denied(connection, as: runner, "select * from gridcast_bi_dev.vw_series_status"))
         #expect(!Self.denied(connection, as: runner, "select * from gridcast_bi_dev.vw_run_history"))
     }
