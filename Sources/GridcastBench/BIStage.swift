@@ -73,11 +73,31 @@ struct BIStage {
                 select count(*) as n from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).dayahead_load_forecasts
                 """, name: "count BI forecasts").first?.int("n") ?? 0
             context.step("bi: \(count) series, \(rows) forecast rows generated in \(String(format: "%.0f", Date().timeIntervalSince(started))) s")
+            try maintenanceFigures(count: count, layout: layout, end: end, on: connection, report: report)
             let largest = count == size.biCounts.max()
             for (index, question) in try questions(bi: bi, end: end).enumerated() {
                 try measure(question, index: index, count: count, largest: largest, reader: reader, on: connection, report: report)
             }
         }
+    }
+
+    /// What keeping the tables current costs per day: the loader's refresh after one day of SQMD
+    /// (actuals, then accuracy of every series), and the writer's after one day of forecasts.
+    private func maintenanceFigures(count: Int, layout: SchemaLayout, end: String, on connection: Connection,
+                                    report: BenchReport) throws {
+        let schema = SQLIdentifier.quoteValidated(layout.operationalSchema)
+        let day = try context.date(end, adding: -20)
+        let loader = try timed {
+            try connection.execute("select \(schema).refresh_series_actuals($1::date, $1::date)", [day], name: "loader refresh")
+        }
+        report.add(.measured("bi", "\(count) series: loader's refresh of one loaded day (actuals + accuracy)", loader, "s"))
+        let writer = try timed {
+            try connection.transaction(name: "writer refresh") { tx in
+                try tx.execute("select \(schema).supersede_forecasts($1::date, $1::date)", [day], name: "supersede")
+                try tx.execute("select \(schema).refresh_forecast_accuracy($1::date, $1::date)", [day], name: "accuracy")
+            }
+        }
+        report.add(.measured("bi", "\(count) series: writer's refresh of one forecast day (supersede + accuracy)", writer, "s"))
     }
 
     private func script(_ name: String, _ identifiers: [String: SQLIdentifier]) throws -> String {

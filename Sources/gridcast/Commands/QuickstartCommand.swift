@@ -150,17 +150,18 @@ struct QuickstartCommand: ParsableCommand {
     private func printAccuracy(connection: Connection, layout: SchemaLayout) throws {
         let bi = SQLIdentifier.quoteValidated(layout.biSchema)
         let rows = try connection.execute("""
-            select series_id, count(*) as days, round(avg(mape_percent)::numeric, 1)::text as mape,
+            select series_id, count(*) as days,
+                   round((100 * sum(abs_error_sum_kwh) / nullif(sum(abs_actual_sum_kwh), 0))::numeric, 1)::text as wape,
                    round(avg(rmse_kwh)::numeric, 1)::text as rmse, round(avg(bias_kwh)::numeric, 1)::text as bias,
                    round(avg(interval_coverage)::numeric, 2)::text as coverage
             from \(bi).vw_forecast_accuracy group by series_id order by series_id
             """, name: "accuracy table").rows
         print("\nBackfill accuracy against actuals (from \(layout.biSchema).vw_forecast_accuracy):")
-        print("series            days  MAPE %   RMSE kWh   bias kWh   interval coverage")
+        print("series            days  WAPE %   RMSE kWh   bias kWh   interval coverage")
         for row in rows {
             print((row.string("series_id") ?? "").padding(toLength: 17, withPad: " ", startingAt: 0)
                   + " " + (row.string("days") ?? "").padding(toLength: 5, withPad: " ", startingAt: 0)
-                  + " " + (row.string("mape") ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
+                  + " " + (row.string("wape") ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
                   + " " + (row.string("rmse") ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
                   + " " + (row.string("bias") ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
                   + " " + (row.string("coverage") ?? "-"))
