@@ -88,8 +88,9 @@ extension WeatherLoader {
     }
 }
 
-/// A blocking HTTP GET over URLSession (libcurl on Linux), for a command-line loader.
-enum HTTPFetch {
+/// Blocking HTTP over URLSession (libcurl on Linux), for command-line tools: a GET for the weather
+/// loader and a POST for notifications.
+public enum HTTPFetch {
     private final class Outcome: @unchecked Sendable {
         private let lock = NSLock()
         private var value: (Data?, URLResponse?, Error?) = (nil, nil, nil)
@@ -97,10 +98,13 @@ enum HTTPFetch {
         var result: (Data?, URLResponse?, Error?) { lock.withLock { value } }
     }
 
-    static func get(_ url: URL, timeoutSeconds: Double) throws -> Data {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeoutSeconds)
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue("gridcast", forHTTPHeaderField: "User-Agent")
+    /// Why a request got no answer (refused, timed out, TLS failed).
+    public struct TransportError: Error {
+        public let reason: String
+    }
+
+    /// Sends `request` and waits for the answer: body and HTTP status.
+    public static func send(_ request: URLRequest, timeoutSeconds: Double) throws(TransportError) -> (Data, Int?) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeoutSeconds
         configuration.timeoutIntervalForResource = timeoutSeconds
@@ -115,17 +119,28 @@ enum HTTPFetch {
         task.resume()
         if done.wait(timeout: .now() + timeoutSeconds + 5) == .timedOut {
             task.cancel()
-            throw WeatherLoadError.fetchFailed(url: WeatherLoader.masked(url), reason: "no answer within \(Int(timeoutSeconds)) s")
+            throw TransportError(reason: "no answer within \(Int(timeoutSeconds)) s")
         }
         let (data, response, error) = outcome.result
-        if let error {
-            throw WeatherLoadError.fetchFailed(url: WeatherLoader.masked(url), reason: (error as NSError).localizedDescription)
+        if let error { throw TransportError(reason: (error as NSError).localizedDescription) }
+        return (data ?? Data(), (response as? HTTPURLResponse)?.statusCode)
+    }
+
+    static func get(_ url: URL, timeoutSeconds: Double) throws -> Data {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeoutSeconds)
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.setValue("gridcast", forHTTPHeaderField: "User-Agent")
+        let data: Data, status: Int?
+        do {
+            (data, status) = try send(request, timeoutSeconds: timeoutSeconds)
+        } catch {
+            throw WeatherLoadError.fetchFailed(url: WeatherLoader.masked(url), reason: error.reason)
         }
-        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
+        if let status, !(200..<300).contains(status) {
             // Open-Meteo explains errors as {"error":true,"reason":"..."}.
-            let body = String(decoding: (data ?? Data()).prefix(300), as: UTF8.self)
-            throw WeatherLoadError.httpStatus(url: WeatherLoader.masked(url), status: http.statusCode, body: body)
+            let body = String(decoding: data.prefix(300), as: UTF8.self)
+            throw WeatherLoadError.httpStatus(url: WeatherLoader.masked(url), status: status, body: body)
         }
-        return data ?? Data()
+        return data
     }
 }

@@ -66,6 +66,7 @@ enum CommandRunner {
             case .badDate: return 64
             default: return 6
             }
+        case is ChecksFailed: return 2
         case let error as FailureDetails:
             // Nothing written and one cause throughout (no approved model, a timeout): that cause's code.
             let codes = Set(error.causes.map(exitCode(for:)))

@@ -25,7 +25,7 @@ struct Gridcast: ParsableCommand {
             """,
         version: versionReport,
         subcommands: [MigrateCommand.self, SampleCommand.self, TrainCommand.self, ForecastCommand.self, BackfillCommand.self, ModelsCommand.self,
-                      StatusCommand.self, QuickstartCommand.self, LoadCommand.self, CalendarCommand.self, FeaturesCommand.self]
+                      StatusCommand.self, CheckCommand.self, QuickstartCommand.self, LoadCommand.self, CalendarCommand.self, FeaturesCommand.self]
     )
 
     /// ArgumentParser's own entry point, plus the `--json` error object for failures it reports itself

@@ -42,7 +42,10 @@ struct BIViewTests {
     ]
 
     static func planted(_ label: String) throws -> Connection {
-        let connection = try Connection.open(try SampleWarehouse.clone(label))
+        try planted(on: try Connection.open(try SampleWarehouse.clone(label)))
+    }
+
+    static func planted(on connection: Connection) throws -> Connection {
         for run in runs {
             let runID = UUID().uuidString.lowercased()
             try connection.execute("""

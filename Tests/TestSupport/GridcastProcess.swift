@@ -93,11 +93,16 @@ public enum GridcastProcess {
 
     /// Runs any program (an absolute path) to completion, e.g. a build script.
     public static func runTool(_ path: String, _ arguments: [String], environment: [String: String?] = [:]) throws -> Outcome {
+        try startTool(path, arguments, environment: environment).wait()
+    }
+
+    /// Starts another program (a helper server, say) without waiting for it.
+    public static func startTool(_ path: String, _ arguments: [String], environment: [String: String?] = [:]) throws -> Running {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let inPath = scratch.appendingPathComponent("in").path
         _ = FileManager.default.createFile(atPath: inPath, contents: Data())
-        return try spawn([path] + arguments, environment: environment, scratch: scratch, inPath: inPath).wait()
+        return try spawn([path] + arguments, environment: environment, scratch: scratch, inPath: inPath)
     }
 
     private static func spawn(_ command: [String], environment: [String: String?], scratch: URL, inPath: String) throws -> Running {
