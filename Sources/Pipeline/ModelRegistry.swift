@@ -61,8 +61,17 @@ public struct ModelRegistry {
     let table: String
 
     public init(connection: Connection, layout: SchemaLayout) {
+        self.init(connection: connection, table: Self.table(layout))
+    }
+
+    init(connection: Connection, table: String) {
         self.connection = connection
-        table = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).model_registry"
+        self.table = table
+    }
+
+    /// The quoted registry table of an environment.
+    public static func table(_ layout: SchemaLayout) -> String {
+        "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).model_registry"
     }
 
     /// Stores a new version (next number for the series) and returns it. Callers hold the series lock.
@@ -120,6 +129,47 @@ public struct ModelRegistry {
             order by load_profile, load_segment, model_version desc
             """, [series?.loadProfile, series?.loadSegment], name: "list models").rows
         return rows.map(Self.decode)
+    }
+
+    /// `auto` or `manual` (gridcast_settings, migration 0016).
+    public func approvalPolicy() throws -> String {
+        let settings = table.replacingOccurrences(of: ".model_registry", with: ".gridcast_settings")
+        return try connection.execute("select value from \(settings) where setting = 'approval_policy'",
+                                      name: "approval policy").first?.string("value") ?? "auto"
+    }
+
+    /// Copies `version` of `series` from the registry `source` (another environment's, quoted
+    /// `schema.model_registry`) into this one as its next version and approves it: a person promoting
+    /// is the approval. The model, features, metrics and windows are copied unchanged; the source
+    /// environment, model id and version go to `metrics.promoted_from` and the status reason (the
+    /// training run id stays behind, since its run log is the source's). Returns the new version.
+    public func promote(_ series: SeriesID, version: Int, from source: String, sourceEnvironment: String,
+                        reason: String?) throws -> Int {
+        try connection.transaction(name: "promote \(series)") { tx in
+            let row = try tx.execute("""
+                with source as (
+                    select * from \(source) where load_profile = $1 and load_segment = $2 and model_version = $3
+                ), next as (
+                    select coalesce(max(model_version), 0) + 1 as version from \(table) where load_profile = $1 and load_segment = $2
+                )
+                insert into \(table) (load_profile, load_segment, model_version, train_start, train_end, validation_start,
+                                      validation_end, test_start, test_end, hyperparameters, features, metrics, status,
+                                      status_reason, xgboost_version, model_json)
+                select s.load_profile, s.load_segment, n.version, s.train_start, s.train_end, s.validation_start,
+                       s.validation_end, s.test_start, s.test_end, s.hyperparameters, s.features,
+                       s.metrics || jsonb_build_object('promoted_from', jsonb_build_object(
+                           'environment', $4::text, 'model_id', s.model_id, 'model_version', s.model_version,
+                           'training_run_id', s.training_run_id, 'created_at', s.created_at)),
+                       'candidate', format('promoted from %s version %s (model %s)', $4::text, s.model_version, s.model_id),
+                       s.xgboost_version, s.model_json
+                from source s cross join next n
+                returning model_version
+                """, [series.loadProfile, series.loadSegment, version, sourceEnvironment], name: "copy the version").first
+            guard let promoted = row?.int("model_version") else { throw RegistryError.noSuchVersion(series, version) }
+            let why = "promoted from \(sourceEnvironment) version \(version)" + (reason.map { ": \($0)" } ?? "")
+            try ModelRegistry(connection: tx, table: table).setStatus(series, version: promoted, status: "approved", reason: why)
+            return promoted
+        }
     }
 
     /// Sets a version's status ('approved', 'rejected', 'retired', 'candidate') with a reason.

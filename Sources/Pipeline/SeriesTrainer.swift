@@ -106,7 +106,11 @@ public struct SeriesTrainer: Sendable {
             try tx.lockNamed("series.\(series)", in: layout.runLocksTable, waitSeconds: 600)
             let registry = ModelRegistry(connection: connection, layout: layout)
             let championRMSE = try championScore(registry: registry, series: series, data: data, rows: split.test, actual: actual, days: days)
-            let (approved, reason) = approval(evaluation, championRMSE: championRMSE)
+            var (approved, reason) = approval(evaluation, championRMSE: championRMSE)
+            if approved, try registry.approvalPolicy() == "manual" {
+                (approved, reason) = (false, "awaiting approval (approval_policy = manual); " + reason.replacingOccurrences(
+                    of: "auto-approved: ", with: "passed the approval rule: "))
+            }
             var metrics = evaluation.metrics(championRMSE: championRMSE, configuration: configuration)
             metrics.asOf = asOf
             var decided = registration

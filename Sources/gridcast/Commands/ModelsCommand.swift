@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Migrations
 import Pipeline
 import Warehouse
 
@@ -8,7 +9,7 @@ struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "List registered models, approve or reject a version, or roll back to the previous champion.",
-        subcommands: [List.self, Approve.self, Reject.self, Rollback.self],
+        subcommands: [List.self, Approve.self, Reject.self, Rollback.self, Promote.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
@@ -55,6 +56,43 @@ struct ModelsCommand: ParsableCommand {
                     .setStatus(arguments.id, version: arguments.version, status: "approved", reason: arguments.reason ?? "approved manually")
                 if !options.json { print("\(arguments.id) version \(arguments.version) is now the champion.") }
                 return ["series": .string(arguments.id.description), "version": .int(arguments.version)]
+            }
+        }
+    }
+
+    struct Promote: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a version from another environment's registry (--from-env) into this one (--env) as its champion.",
+            discussion: """
+                Both environments live in the same database (qa and preprod may share prod's server). The login needs read
+                on the source registry and the runner's rights on the target's, e.g. a DBA, or a login in both roles.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var arguments: VersionArguments
+        @Option(name: .customLong("from-env"), help: "Environment to copy from: dev, qa, preprod or prod.") var fromEnvironment: String
+
+        func validate() throws {
+            guard let source = DeploymentEnvironment(rawValue: fromEnvironment) else {
+                throw ValidationError("Unknown environment '\(fromEnvironment)'; use dev, qa, preprod or prod.")
+            }
+            guard source != options.environment else {
+                throw ValidationError("--from-env and --env are both \(fromEnvironment); promote copies between two environments.")
+            }
+        }
+
+        func run() throws {
+            try CommandRunner.run(options, command: "models promote") { logger in
+                var sourceLayout = options.layout
+                sourceLayout.environment = DeploymentEnvironment(rawValue: fromEnvironment)!
+                let version = try ModelRegistry(connection: try options.connect(logger), layout: options.layout)
+                    .promote(arguments.id, version: arguments.version, from: ModelRegistry.table(sourceLayout),
+                             sourceEnvironment: fromEnvironment, reason: arguments.reason)
+                if !options.json {
+                    print("\(arguments.id) version \(arguments.version) of \(fromEnvironment) is now version \(version) "
+                          + "and the champion in \(options.environment.rawValue).")
+                }
+                return ["series": .string(arguments.id.description), "from_environment": .string(fromEnvironment),
+                        "from_version": .int(arguments.version), "version": .int(version)]
             }
         }
     }
