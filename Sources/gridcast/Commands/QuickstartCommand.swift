@@ -23,6 +23,12 @@ struct QuickstartCommand: ParsableCommand {
     @Flag(help: "Stop the local PostgreSQL cluster that an earlier quickstart started, and exit.")
     var stop = false
 
+    @Flag(name: .customLong("start-only"), help: """
+        Start (or restart) the local PostgreSQL of an earlier quickstart and apply pending migrations; no sample, \
+        no training. Its data, models and forecasts are kept.
+        """)
+    var startOnly = false
+
     @Option(help: "Random-search trials per series (the train command defaults to 50; fewer keeps the tour short).")
     var trials: Int = 10
 
@@ -54,6 +60,11 @@ struct QuickstartCommand: ParsableCommand {
             let runner = MigrationRunner(layout: layout, files: try MigrationFile.load(from: try MigrationFile.locateDirectory()), logger: logger)
             let applied = try runner.migrate(on: connection)
             Progress.step("Schemas for environment \(layout.environment.rawValue): \(applied.count) migration(s) applied.")
+            if startOnly {
+                try printNextSteps(layout: layout, cluster: cluster)
+                return ["environment": .string(layout.environment.rawValue), "migrations_applied": .int(applied.count),
+                        "local_cluster": .optional(cluster?.directory.path)]
+            }
             // "Today" in the series' time zone, the same day `gridcast forecast` counts tomorrow from.
             let tomorrow = try ForecastRun.tomorrow(on: connection, layout: layout)
             guard let todayDate = LocalDate(tomorrow)?.adding(days: -1) else { throw ForecastError.badDate(tomorrow) }
@@ -148,6 +159,7 @@ struct QuickstartCommand: ParsableCommand {
     }
 
     private func printAccuracy(connection: Connection, layout: SchemaLayout) throws {
+        guard !options.json else { return }
         let bi = SQLIdentifier.quoteValidated(layout.biSchema)
         let rows = try connection.execute("""
             select series_id, count(*) as days,
@@ -169,6 +181,7 @@ struct QuickstartCommand: ParsableCommand {
     }
 
     private func printNextSteps(layout: SchemaLayout, cluster: LocalCluster?) throws {
+        guard !options.json else { return }  // --json: stdout holds the one summary object
         let psql = try cluster.map { "PGPASSFILE=\(try $0.passwordFile().path) psql -h 127.0.0.1 -p \($0.port) -U \($0.superuser) gridcast" } ?? "psql"
         print("""
 
