@@ -90,7 +90,8 @@ struct BIStage {
         let loader = try timed {
             try connection.execute("select \(schema).refresh_series_actuals($1::date, $1::date)", [day], name: "loader refresh")
         }
-        report.add(.measured("bi", "\(count) series: loader's refresh of one loaded day (actuals, accuracy, data quality)", loader, "s"))
+        report.add(.measured("bi", "\(count) series: loader's refresh of one loaded day (actuals, accuracy, data quality)",
+                             loader, "s"))
         let writer = try timed {
             try connection.transaction(name: "writer refresh") { tx in
                 try tx.execute("select \(schema).supersede_forecasts($1::date, $1::date)", [day], name: "supersede")
