@@ -45,8 +45,10 @@ public struct SeriesTrainer: Sendable {
         let started = Date()
         let window = try trainingWindow(series, on: connection)
         let asOf = configuration.asOf
-        let data = try query.fetch(on: connection, layout: layout, series: series, start: window.start, end: window.end,
-                                   settings: configuration.features, requireTarget: true, asOf: asOf)
+        let fetched = try query.fetch(on: connection, layout: layout, series: series, start: window.start, end: window.end,
+                                      settings: configuration.features, requireTarget: true, asOf: asOf)
+        let excluded = try exclusions(series, from: window.start, through: window.end, on: connection)
+        let data = Self.dropping(excluded, from: fetched)
         let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
         let labels = data.targets.map { Float($0 ?? .nan) }
 
@@ -113,6 +115,7 @@ public struct SeriesTrainer: Sendable {
             }
             var metrics = evaluation.metrics(championRMSE: championRMSE, configuration: configuration)
             metrics.asOf = asOf
+            metrics.excludedDays = excluded.isEmpty ? nil : excluded
             var decided = registration
             decided.metrics = try JSONCoding.string(metrics)
             decided.status = approved ? "approved" : "candidate"
@@ -171,6 +174,25 @@ public struct SeriesTrainer: Sendable {
         let booster = try Booster(modelJSON: json)
         let predictions = try booster.predict(DMatrix(data.matrix.columns(champion.features).rows(rows), threads: threads)).map(Double.init)
         return ForecastMetrics(actual: actual, predicted: predictions, days: days).rmse
+    }
+
+    /// Days of `series` a person took out of training (training_exclusions, migration 0018): date to reason.
+    private func exclusions(_ series: SeriesID, from start: String, through end: String,
+                            on connection: Connection) throws -> [String: String] {
+        let rows = try connection.execute("""
+            select local_date::text as day, reason
+            from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).training_exclusions
+            where series_id = $1 and local_date between $2::date and $3::date
+            """, [series.description, start, end], name: "training exclusions \(series)").rows
+        return Dictionary(rows.compactMap { row in row.string("day").map { ($0, row.string("reason") ?? "") } }) { first, _ in first }
+    }
+
+    /// The rows of `features` whose local date is not excluded, in the same order.
+    static func dropping(_ excluded: [String: String], from features: SeriesFeatures) -> SeriesFeatures {
+        guard !excluded.isEmpty else { return features }
+        let kept = features.keys.indices.filter { excluded[features.keys[$0].localDate] == nil }
+        return SeriesFeatures(keys: kept.map { features.keys[$0] }, targets: kept.map { features.targets[$0] },
+                              matrix: features.matrix.rows(kept))
     }
 
     /// Newest target date with actuals (or the configured end), and the start `historyDays` before.

@@ -76,9 +76,11 @@ struct MetricsDocument: Codable {
     var asOf: AsOfRule?
     /// Share of training rows whose weather was a forecast vintage known at the row's run time.
     var weatherAsIssuedShare: Double?
+    /// Series-days left out of training (training_exclusions), local date to reason.
+    var excludedDays: [String: String]?
 
     enum CodingKeys: String, CodingKey {
-        case model, baseline, skill, intervals, rounds
+        case model, baseline, skill, intervals, rounds, excludedDays = "excluded_days"
         case asOf = "as_of", weatherAsIssuedShare = "weather_as_issued_share"
         case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
