@@ -45,9 +45,10 @@ public struct SeriesTrainer: Sendable {
         let started = Date()
         let window = try trainingWindow(series, on: connection)
         let asOf = configuration.asOf
+        // Exclusions first: the feature transaction stays the session's last statement while the fits run.
+        let excluded = try exclusions(series, from: window.start, through: window.end, on: connection)
         let fetched = try query.fetch(on: connection, layout: layout, series: series, start: window.start, end: window.end,
                                       settings: configuration.features, requireTarget: true, asOf: asOf)
-        let excluded = try exclusions(series, from: window.start, through: window.end, on: connection)
         let data = Self.dropping(excluded, from: fetched)
         let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
         let labels = data.targets.map { Float($0 ?? .nan) }
