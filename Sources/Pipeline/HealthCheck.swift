@@ -3,7 +3,7 @@ import Migrations
 import Warehouse
 
 /// One failed check of `check_findings()` (migration 0015).
-public struct CheckFinding: Sendable, Equatable {
+public struct CheckFinding: Sendable, Equatable, Encodable {
     public let check: String
     /// Nil for checks of the whole environment (runs, a location's weather).
     public let series: String?
@@ -30,18 +30,13 @@ public enum HealthCheck {
 
     /// A Slack- and Teams-style message: `text` for the chat, the findings for a machine.
     public static func webhookPayload(_ findings: [CheckFinding], environment: String) throws -> Data {
-        struct Item: Encodable {
-            let check: String, series: String?, detail: String, observed: Double?, threshold: Double?
-        }
         struct Payload: Encodable {
-            let text: String, environment: String, findings: [Item]
+            let text: String, environment: String, findings: [CheckFinding]
         }
         let lines = findings.map { "- \($0.check)\($0.series.map { " \($0)" } ?? ""): \($0.detail)" }
         let text = "gridcast check (\(environment)): \(findings.count) finding\(findings.count == 1 ? "" : "s")\n"
             + lines.joined(separator: "\n")
-        let payload = Payload(text: text, environment: environment, findings: findings.map {
-            Item(check: $0.check, series: $0.series, detail: $0.detail, observed: $0.observed, threshold: $0.threshold)
-        })
+        let payload = Payload(text: text, environment: environment, findings: findings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(payload)

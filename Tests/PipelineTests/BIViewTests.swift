@@ -1,5 +1,4 @@
 import Foundation
-import Ingest
 import Testing
 import TestSupport
 import Warehouse
@@ -205,18 +204,10 @@ struct BIViewTests {
         let connection = try Self.planted("biactuals")
         let before = try Self.accuracyLines(connection, "\(Self.op).forecast_accuracy_daily")
         #expect(before == (try Self.accuracyLines(connection, "\(Self.op).vw_forecast_accuracy_live")) && !before.isEmpty)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("restated-\(UUID().uuidString).csv")
-        defer { try? FileManager.default.removeItem(at: file) }
-        let rows = try connection.execute("""
-            select tradedatelocal::text || ',' || tradehourstartlocal || ',' || loadprofile || ',' || rategroup || ','
-                   || (loadlal * 2) || ',' || genlal || ',' || metercount || ',Final,' || dst_fold as line
-            from gridcast_input_dev.vw_sqmd_effective
-            where tradedatelocal = '2024-11-04' and loadprofile = 'MEDCI' and tradehourstartlocal = 15
-            """, name: "restated rows").rows.compactMap { $0.string("line") }
-        let header = "tradedatelocal,tradehourstartlocal,loadprofile,rategroup,loadlal,genlal,metercount,submission,dst_fold"
-        try ([header] + rows).map { $0 + "\n" }.joined().write(to: file, atomically: true, encoding: .utf8)
-        let summary = try SQMDLoader(layout: SampleWarehouse.layout).load([.file(file.path)], on: connection)
-        #expect(summary.inserted + summary.updated == rows.count && !rows.isEmpty)
+        let (rows, summary) = try SampleWarehouse.restate(
+            connection, where: "tradedatelocal = '2024-11-04' and loadprofile = 'MEDCI' and tradehourstartlocal = 15",
+            values: "loadlal * 2, genlal, metercount")
+        #expect(summary.inserted + summary.updated == rows && rows > 0)
         let after = try Self.accuracyLines(connection, "\(Self.op).forecast_accuracy_daily")
         #expect(after == (try Self.accuracyLines(connection, "\(Self.op).vw_forecast_accuracy_live")))
         let changed = Set(after).subtracting(before).map { String($0.prefix(while: { $0 != " " })) }

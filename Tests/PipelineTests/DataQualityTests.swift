@@ -1,5 +1,4 @@
 import Foundation
-import Ingest
 import Testing
 import TestSupport
 import Warehouse
@@ -8,20 +7,9 @@ import Warehouse
 /// the clean days around them have none.
 @Suite("Data quality")
 struct DataQualityTests {
-    /// Restates SQMD rows of the sample through the loader: `change` is an SQL expression list for
-    /// (loadlal, genlal, metercount) over the effective rows `condition` selects.
+    /// Restates SQMD rows of the sample through the loader; the file must not be empty.
     static func restate(_ connection: Connection, _ condition: String, _ change: String) throws {
-        let rows = try connection.execute("""
-            select tradedatelocal::text || ',' || tradehourstartlocal || ',' || loadprofile || ',' || rategroup || ','
-                   || concat_ws(',', \(change)) || ',Final,' || dst_fold as line
-            from gridcast_input_dev.vw_sqmd_effective where \(condition)
-            """, name: "restated rows").rows.compactMap { $0.string("line") }
-        try #require(!rows.isEmpty)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dq-\(UUID().uuidString).csv")
-        defer { try? FileManager.default.removeItem(at: file) }
-        let header = "tradedatelocal,tradehourstartlocal,loadprofile,rategroup,loadlal,genlal,metercount,submission,dst_fold"
-        try ([header] + rows).map { $0 + "\n" }.joined().write(to: file, atomically: true, encoding: .utf8)
-        _ = try SQMDLoader(layout: SampleWarehouse.layout).load([.file(file.path)], on: connection)
+        try #require(try SampleWarehouse.restate(connection, where: condition, values: change).rows > 0)
     }
 
     static func findings(_ connection: Connection) throws -> [String] {

@@ -51,6 +51,24 @@ enum SampleWarehouse {
         return name
     }
 
+    /// Restates effective SQMD rows of the sample as Final submissions through the real loader:
+    /// `values` is the SQL for (loadlal, genlal, metercount) over the rows `condition` selects.
+    /// Returns how many rows the file held and what the loader did with them.
+    @discardableResult
+    static func restate(_ connection: Connection, where condition: String, values: String) throws
+        -> (rows: Int, summary: SQMDLoadSummary) {
+        let rows = try connection.execute("""
+            select tradedatelocal::text || ',' || tradehourstartlocal || ',' || loadprofile || ',' || rategroup || ','
+                   || concat_ws(',', \(values)) || ',Final,' || dst_fold as line
+            from gridcast_input_dev.vw_sqmd_effective where \(condition)
+            """, name: "restated rows").rows.compactMap { $0.string("line") }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("restated-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let header = "tradedatelocal,tradehourstartlocal,loadprofile,rategroup,loadlal,genlal,metercount,submission,dst_fold"
+        try ([header] + rows).map { $0 + "\n" }.joined().write(to: file, atomically: true, encoding: .utf8)
+        return (rows.count, try SQMDLoader(layout: layout).load([.file(file.path)], on: connection))
+    }
+
     static var query: FeatureQuery {
         get throws {
             let path = Repository.sql.appendingPathComponent("features/dayahead_features.sql").path
