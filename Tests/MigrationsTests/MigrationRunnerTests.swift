@@ -7,11 +7,11 @@ import Warehouse
 @Suite("Migration runner")
 struct MigrationRunnerTests {
     /// Files in migrations/: a file lost or added by mistake fails here.
-    static let migrationCount = 18
+    static let migrationCount = 19
     static let biViews: Set<String> = ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy",
                                        "vw_forecast_accuracy_all", "vw_model_registry", "vw_champion_models", "vw_run_history",
                                        "vw_series_status", "vw_forecast_drivers", "vw_calendar",
-                                       "vw_data_freshness", "vw_data_quality"]
+                                       "vw_data_freshness", "vw_data_quality", "vw_series_drift"]
 
     static func runner(_ environment: DeploymentEnvironment, directory: URL = Repository.migrations) throws -> MigrationRunner {
         MigrationRunner(layout: SchemaLayout(environment: environment), files: try MigrationFile.load(from: directory))
@@ -40,7 +40,7 @@ struct MigrationRunnerTests {
                 "model_status_history", "vw_series_actuals_hourly", "calendar_hourly", "vw_forecasts_by_kind", "vw_latest_forecasts",
                 "run_locks", "feature_sql", "series_actuals_hourly",
                 "vw_forecast_accuracy_live", "forecast_accuracy_daily", "check_thresholds",
-                "gridcast_settings", "data_quality_findings", "training_exclusions"])
+                "gridcast_settings", "data_quality_findings", "training_exclusions", "vw_series_drift"])
         #expect(try Self.relations(connection, schema: "gridcast_bi\(suffix)")
             == Self.biViews)
         let roles = try connection.execute("select rolname from pg_roles where rolname = any($1::text[]) order by 1",

@@ -33,7 +33,7 @@ struct PrivilegeTests {
         let role = "gridcast_bi_reader_dev"
         for view in ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy", "vw_forecast_accuracy_all",
                      "vw_model_registry", "vw_champion_models", "vw_run_history", "vw_series_status",
-                     "vw_forecast_drivers", "vw_calendar", "vw_data_freshness", "vw_data_quality"] {
+                     "vw_forecast_drivers", "vw_calendar", "vw_data_freshness", "vw_data_quality", "vw_series_drift"] {
             #expect(!Self.denied(connection, as: role, "select * from gridcast_bi_dev.\(view) limit 1"), "BI reader cannot read \(view)")
         }
         #expect(Self.denied(connection, as: role, "select * from gridcast_input_dev.sqmd"))

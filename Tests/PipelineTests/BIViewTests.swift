@@ -22,6 +22,8 @@ struct BIViewTests {
         let version: Int
         /// Only local hours before this one (a run that covered part of a day).
         var untilLocalHour = 24
+        /// Only this series (PROFILE-SEGMENT); nil: every series.
+        var series: String?
     }
 
     /// Issued and backtest runs that overlap, with a newer issued run, a backtest from before run
@@ -44,7 +46,9 @@ struct BIViewTests {
         try planted(on: try Connection.open(try SampleWarehouse.clone(label)))
     }
 
-    static func planted(on connection: Connection) throws -> Connection {
+    /// Inserts the runs' rows as the forecast writer would (run-log row, forecasts); the caller
+    /// supersedes and refreshes accuracy, as a DBA does after inserting forecasts by hand.
+    static func plant(_ runs: [PlantedRun], on connection: Connection) throws {
         for run in runs {
             let runID = UUID().uuidString.lowercased()
             try connection.execute("""
@@ -62,10 +66,15 @@ struct BIViewTests {
                        a.tradedatelocal - 1, $2, $5::timestamptz, $6::timestamptz
                 from \(op).series_actuals_hourly a
                 where a.tradedatelocal between $7::date and $8::date and a.tradehourstartlocal < $9
+                  and ($10::text is null or a.load_profile || '-' || a.load_segment = $10)
                 """, [runID, run.kind, run.scale, run.version, run.runTime, run.createdAt, run.from, run.through,
-                      run.untilLocalHour],
+                      run.untilLocalHour, run.series],
                 name: "plant forecasts")
         }
+    }
+
+    static func planted(on connection: Connection) throws -> Connection {
+        try plant(runs, on: connection)
         // An hour whose radiation forecast was missing: scored anyway, it must not reach a chart.
         try connection.execute("""
             update \(op).dayahead_load_forecasts

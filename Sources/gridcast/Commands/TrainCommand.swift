@@ -37,6 +37,9 @@ struct TrainCommand: ParsableCommand {
     var trainingWeather: TrainingWeatherChoice = .asIssued
     @Option(name: .customLong("issue-time"), help: "Local time HH:MM on D-1 at which each training day is taken as known.")
     var issueTime: String = AsOfRule.defaultIssueTime
+    @Flag(name: .customLong("if-drifted"),
+          help: "Train only the selected series that drifted (vw_series_drift) or have no champion; list the others as skipped.")
+    var ifDrifted = false
     @Option(name: .customLong("sql-dir"), help: "Folder holding features/dayahead_features.sql (default: the nearest sql/).") var sqlDirectory: String?
 
     func validate() throws {
@@ -72,7 +75,17 @@ struct TrainCommand: ParsableCommand {
         try CommandRunner.run(options, command: "train") { logger in
             let connection = try options.connect(logger)
             let layout = options.layout
-            let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
+            let selected = try seriesOptions.selection.resolve(on: connection, layout: layout)
+            let (series, skipped) = ifDrifted ? try SeriesDrift.partition(selected, on: connection, layout: layout) : (selected, [])
+            if !options.json {
+                for drift in skipped { print("\(drift.series.description.padding(toLength: 16, withPad: " ", startingAt: 0)) skipped: \(drift.explanation)") }
+            }
+            let skippedRows: [JSONValue] = skipped.map { ["series": .string($0.series.description), "status": "skipped",
+                                                          "reason": .string($0.explanation)] }
+            if series.isEmpty {
+                if !options.json { print("No selected series drifted; nothing trained.") }
+                return ["series": [], "skipped": .array(skippedRows)]
+            }
             var run = TrainingRun(target: options.target, layout: layout, configuration: configuration,
                                   query: try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory).checked(for: layout))
             var results: [Result<SeriesTrainingResult, Error>] = []
@@ -111,7 +124,7 @@ struct TrainCommand: ParsableCommand {
                 }
             }
             if let failure, failures > 0 { throw failure }
-            return ["series": .array(rows)]
+            return ifDrifted ? ["series": .array(rows), "skipped": .array(skippedRows)] : ["series": .array(rows)]
         }
     }
 }
