@@ -10,23 +10,10 @@ struct CheckTests {
     static let asOf = "2024-11-04 10:30-08"
     static let op = BIViewTests.op
 
-    /// A one-shot HTTP server on loopback that writes the body of the first POST to a file.
-    static let server = """
-        import http.server, sys
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers['Content-Length']))
-                open(sys.argv[2], 'wb').write(body)
-                self.send_response(200); self.end_headers(); self.wfile.write(b'ok')
-            def log_message(self, *args): pass
-        httpd = http.server.HTTPServer(('127.0.0.1', 0), Handler)
-        open(sys.argv[1], 'w').write(str(httpd.server_address[1]))
-        httpd.handle_request()
-        """
-
     static func check(_ conninfo: String, environment: [String: String?] = [:]) throws -> GridcastProcess.Outcome {
         try GridcastProcess.run(["check", "--as-of", asOf, "--json"],
-                                environment: ["GRIDCAST_DATABASE_URL": conninfo, "GRIDCAST_WEBHOOK_URL": nil].merging(environment) { $1 })
+                                environment: ["GRIDCAST_DATABASE_URL": conninfo, "GRIDCAST_WEBHOOK_URL": nil,
+                                                      "GRIDCAST_NOTIFY_COMMAND": nil].merging(environment) { $1 })
     }
 
     static func failures(_ outcome: GridcastProcess.Outcome) throws -> [[String: Any]] {
@@ -52,27 +39,30 @@ struct CheckTests {
             values ('accuracy_wape', 'RES-NONSOLAR', 5, 7);
             """, name: "plant faults")
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-webhook-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (portFile, bodyFile) = (directory.appendingPathComponent("port"), directory.appendingPathComponent("body"))
-        let server = try GridcastProcess.startTool("/usr/bin/env", ["python3", "-c", Self.server, portFile.path, bodyFile.path])
-        defer { server.kill(); _ = server.wait() }
-        var port: String?
-        for _ in 0..<100 where port == nil {
-            port = try? String(contentsOf: portFile, encoding: .utf8)
-            if port == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        let outcome = try Self.check(target.conninfo, environment: ["GRIDCAST_WEBHOOK_URL": "http://127.0.0.1:\(try #require(port))/hook"])
+        let webhook = try LoopbackWebhook()
+        let hookFile = webhook.directory.appendingPathComponent("hook.json")
+        let outcome = try Self.check(target.conninfo, environment: [
+            "GRIDCAST_WEBHOOK_URL": webhook.url,
+            "GRIDCAST_NOTIFY_COMMAND": "cat > '\(hookFile.path)' && test \"$GRIDCAST_FINDINGS\" = 6",
+        ])
         #expect(outcome.exitCode == 2, "\(outcome.stdout)\n\(outcome.stderr)")
         let found = try Self.failures(outcome).map { "\($0["check"] as? String ?? "") \($0["series"] as? String ?? "-")" }
         #expect(found.sorted() == ["accuracy_wape RES-NONSOLAR", "failed_run -", "missing_forecast MEDCI-SOLAR",
                                    "missing_forecast_weather -", "stale_initial SMLCOM-NONSOLAR", "stale_initial SMLCOM-SOLAR"],
                 "\(outcome.stdout)")
 
-        let payload = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: bodyFile)) as? [String: Any])
+        let body = try #require(webhook.body(), "the webhook received nothing")
+        let payload = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect((payload["text"] as? String)?.hasPrefix("gridcast check (dev): 6 findings") == true, "\(payload)")
         #expect((payload["findings"] as? [Any])?.count == 6)
         #expect(!outcome.stdout.contains("127.0.0.1") && !outcome.stderr.contains("127.0.0.1"), "the webhook URL is a secret")
+        #expect(try Data(contentsOf: hookFile) == body, "the notify command gets the webhook's JSON")
+        #expect(!outcome.stdout.contains("notify command"), "\(outcome.stdout)")
+
+        // A hook that fails is reported without its text (it may hold a token); the findings still exit 2.
+        let failing = try Self.check(target.conninfo, environment: ["GRIDCAST_NOTIFY_COMMAND": "echo token-1234 >/dev/null; exit 3"])
+        #expect(failing.exitCode == 2)
+        #expect(failing.stdout.contains("the notify command ($GRIDCAST_NOTIFY_COMMAND) exited with status 3"), "\(failing.stdout)")
+        #expect(!failing.stdout.contains("token-1234") && !failing.stderr.contains("token-1234"))
     }
 }

@@ -18,6 +18,8 @@ struct CheckCommand: ParsableCommand {
             Thresholds are rows of <operational schema>.check_thresholds. With GRIDCAST_WEBHOOK_URL set (or the
             variable --webhook-url-env names) findings are POSTed there as JSON with a "text" field (Slack, Teams,
             Mattermost incoming webhooks); the URL is read from the environment because it is a secret.
+            With GRIDCAST_NOTIFY_COMMAND set (or the variable --notify-command-env names), that shell command
+            runs with the same JSON on standard input (e.g. a mail or pager command); exit 0 expected.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -27,6 +29,10 @@ struct CheckCommand: ParsableCommand {
 
     @Option(name: .customLong("webhook-url-env"), help: "Environment variable holding the webhook URL (default GRIDCAST_WEBHOOK_URL).")
     var webhookVariable = "GRIDCAST_WEBHOOK_URL"
+
+    @Option(name: .customLong("notify-command-env"),
+            help: "Environment variable holding a shell command that gets the findings' JSON on stdin (default GRIDCAST_NOTIFY_COMMAND).")
+    var notifyCommandVariable = "GRIDCAST_NOTIFY_COMMAND"
 
     func run() throws {
         try CommandRunner.run(options, command: "check") { logger in
@@ -40,15 +46,28 @@ struct CheckCommand: ParsableCommand {
                     print("\(finding.check)\(finding.series.map { " \($0)" } ?? ""): \(finding.detail)")
                 }
             }
-            if let url = ProcessInfo.processInfo.environment[webhookVariable].flatMap(URL.init(string:)) {
-                try notify(url, findings: findings)
-                logger.info("webhook notified", metadata: ["findings": "\(findings.count)"])
+            let environment = ProcessInfo.processInfo.environment
+            var problems: [String] = []
+            if let url = environment[webhookVariable].flatMap(URL.init(string:)) {
+                if let problem = try notify(url, findings: findings) { problems.append(problem) } else {
+                    logger.info("webhook notified", metadata: ["findings": "\(findings.count)"])
+                }
             }
-            throw ChecksFailed(findings: findings)
+            if let command = environment[notifyCommandVariable], !command.isEmpty {
+                let payload = try HealthCheck.webhookPayload(findings, environment: options.layout.environment.rawValue)
+                do {
+                    try NotificationCommand(command: command).run(payload: payload, environment: ["GRIDCAST_FINDINGS": "\(findings.count)"])
+                    logger.info("notify command ran", metadata: ["findings": "\(findings.count)"])
+                } catch {
+                    problems.append("the notify command ($\(notifyCommandVariable)) \(error)")
+                }
+            }
+            throw ChecksFailed(findings: findings, notification: problems.isEmpty ? nil : problems.joined(separator: "; "))
         }
     }
 
-    private func notify(_ url: URL, findings: [CheckFinding]) throws {
+    /// Posts the findings; returns what went wrong, in words without the URL, or nil.
+    private func notify(_ url: URL, findings: [CheckFinding]) throws -> String? {
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 30)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -58,11 +77,10 @@ struct CheckCommand: ParsableCommand {
         do {
             (_, status) = try HTTPFetch.send(request, timeoutSeconds: 30)
         } catch {
-            throw ChecksFailed(findings: findings, notification: "the webhook ($\(webhookVariable)) could not be reached: \(error.reason)")
+            return "the webhook ($\(webhookVariable)) could not be reached: \(error.reason)"
         }
-        if let status, !(200..<300).contains(status) {
-            throw ChecksFailed(findings: findings, notification: "the webhook ($\(webhookVariable)) answered HTTP \(status)")
-        }
+        if let status, !(200..<300).contains(status) { return "the webhook ($\(webhookVariable)) answered HTTP \(status)" }
+        return nil
     }
 }
 
