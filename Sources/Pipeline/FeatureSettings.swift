@@ -10,6 +10,24 @@ public struct FeatureSettings: Sendable, Equatable, Codable {
         self.lagDays = lagDays
     }
 
+    /// Settings for a delay with its default lags (a series whose catalog row has no `lag_days`).
+    public init(delayDays: Int) {
+        self.init(delayDays: delayDays, lagDays: Self.defaultLags(delayDays: delayDays))
+    }
+
+    /// The default same-hour lags for a data delay: every day from `delay + 1` through 7 when the data
+    /// are that fresh (yesterday's and the last week's days say most about tomorrow), then four weekly
+    /// lags from the first multiple of 7 past the delay (same weekday), and 364 (same weekday a year
+    /// back). Delay 14 (SQMD): 21, 28, 35, 42, 364; delay 1 (telemetry): 2 ... 7, 14, 21, 28, 35, 364.
+    public static func defaultLags(delayDays: Int) -> [Int] {
+        let shortest = max(1, delayDays + 1)
+        let daily = shortest <= 7 ? Array(shortest...7) : []
+        var firstWeekly = (shortest + 6) / 7 * 7
+        if daily.contains(firstWeekly) { firstWeekly += 7 }
+        let weekly = (0..<4).map { firstWeekly + 7 * $0 }
+        return daily + weekly + (weekly.contains(364) || 364 < shortest ? [] : [364])
+    }
+
     /// The smallest lag that reads only data available on the as-of date.
     public var shortestSafeLag: Int { delayDays + 1 }
 

@@ -12,8 +12,8 @@ public struct RegisteredModel: Sendable {
     public let features: [String]
     public let createdAt: String
     public let metrics: String
-    /// First and last target dates the model was fitted or tuned on (train start to validation end):
-    /// a forecast of a day inside is in-sample.
+    /// First and last target dates the deployed model was fitted or tuned on (train start to the refit
+    /// end, else the validation end): a forecast of a day inside is in-sample.
     public var fitStart: String?
     public var fitEnd: String?
 }
@@ -31,7 +31,12 @@ public struct ModelRegistration: Sendable {
     public var statusReason: String
     public var trainingRunID: String?
     public var xgboostVersion: String
+    /// The deployed model: the refit through `refitEnd` when there is one, else the holdout fit.
     public var modelJSON: Data
+    /// The refit's window, and the holdout fit the metrics were computed with (nil without a refit).
+    public var refitStart: String?
+    public var refitEnd: String?
+    public var holdoutModelJSON: Data?
 
     public init(series: SeriesID, trainStart: String, trainEnd: String, validationStart: String, validationEnd: String,
                 testStart: String, testEnd: String, hyperparameters: String, features: [String], metrics: String, status: String,
@@ -80,15 +85,16 @@ public struct ModelRegistry {
         let row = try connection.execute("""
             insert into \(table) (load_profile, load_segment, model_version, train_start, train_end, validation_start,
                 validation_end, test_start, test_end, hyperparameters, features, metrics, status, status_reason,
-                training_run_id, xgboost_version, model_json)
+                training_run_id, xgboost_version, model_json, refit_start, refit_end, holdout_model_json)
             select $1, $2, coalesce(max(model_version), 0) + 1, $3::date, $4::date, $5::date, $6::date, $7::date, $8::date,
-                   $9::jsonb, $10::text[], $11::jsonb, $12, $13, $14::uuid, $15, $16::json
+                   $9::jsonb, $10::text[], $11::jsonb, $12, $13, $14::uuid, $15, $16::json, $17::date, $18::date, $19::json
             from \(table) where load_profile = $1 and load_segment = $2
             returning model_version
             """, [model.series.loadProfile, model.series.loadSegment, model.trainStart, model.trainEnd, model.validationStart,
                   model.validationEnd, model.testStart, model.testEnd, model.hyperparameters, Self.arrayLiteral(model.features),
                   model.metrics, model.status, model.statusReason, model.trainingRunID, model.xgboostVersion,
-                  String(decoding: model.modelJSON, as: UTF8.self)], name: "register model \(model.series)")
+                  String(decoding: model.modelJSON, as: UTF8.self), model.refitStart, model.refitEnd,
+                  model.holdoutModelJSON.map { String(decoding: $0, as: UTF8.self) }], name: "register model \(model.series)")
         guard let version = row.first?.int("model_version") else {
             throw WarehouseError.unexpectedResult(statementName: "register model", reason: "no version returned")
         }
@@ -98,6 +104,12 @@ public struct ModelRegistry {
     /// The approved model of a series, if any, with its XGBoost JSON.
     public func champion(_ series: SeriesID) throws -> (RegisteredModel, Data)? {
         try model(series, where: "status = 'approved'", [])
+    }
+
+    /// The champion with the fit its metrics were computed on (the holdout fit when it was refit): the
+    /// model a new version is compared with on the new test window, which the refit has seen.
+    public func championAsEvaluated(_ series: SeriesID) throws -> (RegisteredModel, Data)? {
+        try model(series, where: "status = 'approved'", [], json: "coalesce(holdout_model_json, model_json)")
     }
 
     /// One version of a series with its XGBoost JSON.
@@ -154,14 +166,14 @@ public struct ModelRegistry {
                 )
                 insert into \(table) (load_profile, load_segment, model_version, train_start, train_end, validation_start,
                                       validation_end, test_start, test_end, hyperparameters, features, metrics, status,
-                                      status_reason, xgboost_version, model_json)
+                                      status_reason, xgboost_version, model_json, refit_start, refit_end, holdout_model_json)
                 select s.load_profile, s.load_segment, n.version, s.train_start, s.train_end, s.validation_start,
                        s.validation_end, s.test_start, s.test_end, s.hyperparameters, s.features,
                        s.metrics || jsonb_build_object('promoted_from', jsonb_build_object(
                            'environment', $4::text, 'model_id', s.model_id, 'model_version', s.model_version,
                            'training_run_id', s.training_run_id, 'created_at', s.created_at)),
                        'candidate', format('promoted from %s version %s (model %s)', $4::text, s.model_version, s.model_id),
-                       s.xgboost_version, s.model_json
+                       s.xgboost_version, s.model_json, s.refit_start, s.refit_end, s.holdout_model_json
                 from source s cross join next n
                 returning model_version
                 """, [series.loadProfile, series.loadSegment, version, sourceEnvironment], name: "copy the version").first
@@ -199,11 +211,12 @@ public struct ModelRegistry {
         }
     }
 
-    private func model(_ series: SeriesID, where condition: String, _ extra: [any SQLBindable]) throws -> (RegisteredModel, Data)? {
+    private func model(_ series: SeriesID, where condition: String, _ extra: [any SQLBindable],
+                       json: String = "model_json") throws -> (RegisteredModel, Data)? {
         guard let row = try connection.execute("""
             select model_id, load_profile, load_segment, model_version, status, status_reason, features::text as features,
-                   created_at::text as created_at, metrics::text as metrics, model_json::text as model_json,
-                   train_start::text as fit_start, coalesce(validation_end, train_end)::text as fit_end
+                   created_at::text as created_at, metrics::text as metrics, (\(json))::text as model_json,
+                   train_start::text as fit_start, coalesce(refit_end, validation_end, train_end)::text as fit_end
             from \(table) where load_profile = $1 and load_segment = $2 and \(condition)
             """, [series.loadProfile, series.loadSegment] + extra, name: "read model \(series)").first else { return nil }
         var model = Self.decode(row)
@@ -221,10 +234,7 @@ public struct ModelRegistry {
     }
 
     /// A text[] literal with every element quoted, so names with commas or quotes survive.
-    static func arrayLiteral(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
-    }
+    static func arrayLiteral(_ values: [String]) -> String { SQLTextArray(values).sqlText ?? "{}" }
 
     /// Parses PostgreSQL's text[] output (elements quoted only when needed).
     static func parseTextArray(_ text: String) -> [String] {

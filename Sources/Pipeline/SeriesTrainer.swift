@@ -43,6 +43,8 @@ public struct SeriesTrainer: Sendable {
 
     public func train(_ series: SeriesID, on connection: Connection) throws -> SeriesTrainingResult {
         let started = Date()
+        var configuration = self.configuration
+        configuration.features = try featureSettings(series, on: connection)
         let window = try trainingWindow(series, on: connection)
         let asOf = configuration.asOf
         // Exclusions first: the feature transaction stays the session's last statement while the fits run.
@@ -90,17 +92,24 @@ public struct SeriesTrainer: Sendable {
         let model = ForecastMetrics(actual: actual, predicted: testPredictions, days: days, duckCurveHours: duck)
         let baseline = ForecastMetrics(actual: actual, predicted: baselinePredictions, days: days, duckCurveHours: duck)
         let coverage = intervals.coverage(actual: actual, predicted: testPredictions, hours: split.test.map { data.keys[$0].localHour })
+        // 5. Recency: the same parameters and rounds refit on every day, so the deployed model has seen the newest actuals.
+        let refit = try configuration.refit ? self.refit(search.best.parameters, rounds: final.bestRounds, matrix: selected, labels: labels) : nil
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: selection.votes,
-                                    rounds: final.bestRounds, search: search, featureRanges: selected.ranges(split.train),
+                                    rounds: final.bestRounds, search: search,
+                                    featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
-        let registration = ModelRegistration(
+        var registration = ModelRegistration(
             series: series, trainStart: data.keys[split.train.lowerBound].localDate, trainEnd: data.keys[split.train.upperBound - 1].localDate,
             validationStart: data.keys[split.validation.lowerBound].localDate, validationEnd: data.keys[split.validation.upperBound - 1].localDate,
             testStart: data.keys[split.test.lowerBound].localDate, testEnd: data.keys[split.test.upperBound - 1].localDate,
             hyperparameters: try JSONCoding.string(search.best.parameters), features: features, metrics: "{}",
             status: "candidate", statusReason: "", trainingRunID: runID,
-            xgboostVersion: xgboostVersion, modelJSON: try final.booster.modelJSON())
-        // 5. The champion comparison, the approval rule and the registration under one series lock: a
+            xgboostVersion: xgboostVersion, modelJSON: try (refit ?? final.booster).modelJSON())
+        if refit != nil {
+            (registration.refitStart, registration.refitEnd) = (data.keys[0].localDate, data.keys[data.keys.count - 1].localDate)
+            registration.holdoutModelJSON = try final.booster.modelJSON()
+        }
+        // 6. The champion comparison, the approval rule and the registration under one series lock: a
         // concurrent train of the series registers before or after this one, never between the
         // comparison and the insert (two first versions were both approved as "no previous champion").
         // The connection idled through the fits above; a lost one is reopened rather than losing them.
@@ -166,15 +175,40 @@ public struct SeriesTrainer: Sendable {
                              championRMSE.map { String(format: ", champion %.3f", $0) } ?? ", no previous champion"))
     }
 
-    /// The champion's RMSE on this test window, or nil when there is no champion or it uses features
+    /// A fit of `rounds` rounds on every row of `matrix` (no early stopping: the rounds were chosen on
+    /// the validation window), for deployment.
+    private func refit(_ parameters: BoostParameters, rounds: Int, matrix: FeatureMatrix, labels: [Float]) throws -> Booster {
+        var fixed = parameters
+        fixed.maxRounds = max(1, rounds)
+        return try Trainer.fit(fixed, train: matrix, labels: labels, threads: threads, seed: configuration.seed).booster
+    }
+
+    /// The champion's RMSE on this test window (as evaluated: its holdout fit, since a refit has seen
+    /// these days), or nil when there is no champion or it uses features
     /// this matrix lacks (then it cannot be compared, and the reason says so through its absence).
     private func championScore(registry: ModelRegistry, series: SeriesID, data: SeriesFeatures, rows: Range<Int>,
                                actual: [Double], days: [Int]) throws -> Double? {
-        guard let (champion, json) = try registry.champion(series),
+        guard let (champion, json) = try registry.championAsEvaluated(series),
               champion.features.allSatisfy(data.matrix.featureNames.contains) else { return nil }
         let booster = try Booster(modelJSON: json)
         let predictions = try booster.predict(DMatrix(data.matrix.columns(champion.features).rows(rows), threads: threads)).map(Double.init)
         return ForecastMetrics(actual: actual, predicted: predictions, days: days).rmse
+    }
+
+    /// The series' delay and lags: the configuration's, or the catalog's with the run's overrides.
+    private func featureSettings(_ series: SeriesID, on connection: Connection) throws -> FeatureSettings {
+        guard let overrides = configuration.catalogFeatures else { return configuration.features }
+        let row = try connection.execute("""
+            select delay_days, lag_days::text as lag_days
+            from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog where series_id = $1
+            """, [series.description], name: "series delay and lags \(series)").first
+        let delay = overrides.delayDays ?? row?.int("delay_days") ?? FeatureSettings().delayDays
+        // Lags follow a delay given for this run unless lags are given too; else the catalog's, else the defaults.
+        let catalogLags = overrides.delayDays == nil ? row?.string("lag_days").map(ModelRegistry.parseTextArray) : nil
+        let lags = overrides.lagDays ?? catalogLags?.compactMap { Int($0) } ?? FeatureSettings.defaultLags(delayDays: delay)
+        let settings = FeatureSettings(delayDays: delay, lagDays: lags)
+        try settings.validate()
+        return settings
     }
 
     /// Days of `series` a person took out of training (training_exclusions, migration 0018): date to reason.

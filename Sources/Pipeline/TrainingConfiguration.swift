@@ -36,6 +36,23 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var trainingWeather: AsOfRule.WeatherMode = .asIssuedOrObserved
     /// Local time on D - 1 at which each training row's day is taken as known (the daily schedule).
     public var issueTime = AsOfRule.defaultIssueTime
+    /// Recency: after evaluation, refit the chosen parameters and rounds on every day up to the newest
+    /// actuals and deploy that fit (the evaluated one is kept as `holdout_model_json`).
+    public var refit = true
+    /// Where each series' delay and lags come from: nil, `features` for every series (tests, bench);
+    /// else the series catalog (migration 0021), with these overrides (`train --delay-days/--lags`).
+    public var catalogFeatures: CatalogFeatureOverrides?
+
+    /// `train --delay-days` and `--lags`: each replaces the catalog's value for one run; lags not given
+    /// follow the delay (the catalog's lags, else the delay's defaults).
+    public struct CatalogFeatureOverrides: Sendable, Codable, Equatable {
+        public var delayDays: Int?
+        public var lagDays: [Int]?
+        public init(delayDays: Int? = nil, lagDays: [Int]? = nil) {
+            self.delayDays = delayDays
+            self.lagDays = lagDays
+        }
+    }
 
     public init() {}
 
@@ -43,7 +60,10 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var asOf: AsOfRule { .dayAhead(issueTime: issueTime, weather: trainingWeather) }
 
     public func validate() throws(FeatureError) {
-        try features.validate()
+        if catalogFeatures == nil { try features.validate() }
+        if let delay = catalogFeatures?.delayDays, let lags = catalogFeatures?.lagDays {
+            try FeatureSettings(delayDays: delay, lagDays: lags).validate()
+        }
         guard trials >= 1 else { throw .invalidSetting("trials must be at least 1") }
         guard folds >= 1, foldDays >= 1, testDays >= 1, validationDays >= 1 else {
             throw .invalidSetting("folds, fold days, test days and validation days must be at least 1")

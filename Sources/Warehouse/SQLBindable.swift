@@ -53,3 +53,14 @@ public enum TimestampFormat {
                       Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micros)
     }
 }
+
+/// A `text[]` parameter with every element quoted, so values with commas, quotes or braces survive;
+/// bind it as `$n::text[]` (or cast to another element type, e.g. `$n::date[]`).
+public struct SQLTextArray: SQLBindable, Sendable {
+    public let values: [String]
+    public init(_ values: [String]) { self.values = values }
+    public var sqlText: String? {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+}

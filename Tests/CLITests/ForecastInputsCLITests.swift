@@ -42,4 +42,31 @@ struct ForecastInputsCLITests {
             where load_profile = 'RES' and load_segment = 'SOLAR' and make_date(year, month, day) = '2024-12-12'
             """) == "2024-12-11 14:30")
     }
+
+    @Test("target days the calendar has not reached are filled before forecasting; hand-edited days are left alone")
+    func calendarExtendsItself() throws {
+        let warehouse = try ConcurrencyAndSecurityTests.shared.get()
+        let calendar = "gridcast_operational_dev.calendar_hourly"
+        try warehouse.connection.executeScript("""
+            delete from \(calendar) where location = 'san_diego' and local_date in ('2024-12-16', '2024-12-17', '2024-12-19');
+            update \(calendar) set is_holiday = true, holiday_name = 'Patched by hand'
+            where location = 'san_diego' and local_date = '2024-12-18';
+            """, name: "calendar gaps and a patch")
+        defer {
+            try? warehouse.connection.execute("""
+                update \(calendar) set is_holiday = false, holiday_name = null where location = 'san_diego' and local_date = '2024-12-18'
+                """, name: "undo the patch")
+        }
+        let outcome = try warehouse.gridcast(["backfill", "--series", "RES-SOLAR", "--from", "2024-12-16", "--to", "2024-12-19"])
+        #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+        #expect(try warehouse.int("""
+            select count(*) as n from \(calendar) where location = 'san_diego' and local_date between '2024-12-16' and '2024-12-19'
+            """) == 96)
+        #expect(try warehouse.int("""
+            select count(*) as n from \(calendar) where local_date = '2024-12-18' and holiday_name = 'Patched by hand'
+            """) == 24, "a day with rows is never refilled")
+        #expect(try warehouse.int("""
+            select count(*) as n from \(Self.table) where series_id = 'RES-SOLAR' and forecast_date_local between '2024-12-16' and '2024-12-19'
+            """) >= 96)
+    }
 }

@@ -210,7 +210,7 @@ struct ExtensionScoringTests {
         #expect(sqlstate(as: nil, predict, [registry, id + 1000]) == "P0002")
     }
 
-    @Test("version 0.1 installs and updates to 0.2 (registry functions), 0.3 (calendar) and the default 0.4 (forecast)")
+    @Test("version 0.1 installs and updates to 0.2 (registry functions), 0.3 (calendar), 0.4 (forecast) and the default 0.5 (refit window)")
     func upgradePath() throws {
         try ExtensionInstall.ensure()
         let connection = try TestCluster.freshConnection("extup")
@@ -227,7 +227,7 @@ struct ExtensionScoringTests {
         #expect(try connection.execute("select gridcast_holiday('2024-12-25') as h", name: "0.3").first?.string("h") == "Christmas Day")
         try connection.execute("alter extension gridcast update", name: "update to the default")
         #expect(try connection.execute("select extversion from pg_extension where extname = 'gridcast'", name: "version")
-            .first?.string("extversion") == "0.4")
+            .first?.string("extversion") == "0.5")
         #expect(try Self.forecastSearchPath(connection) == "search_path=public, pg_catalog, pg_temp")
     }
 

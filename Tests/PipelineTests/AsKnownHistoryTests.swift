@@ -109,7 +109,7 @@ struct AsKnownHistoryTests {
 
     @Test("an issued forecast survives a backfill of its day; views show it as issued and grade both kinds")
     func issuedSurvivesBackfill() throws {
-        let (_, connection) = try ForecastPipelineTests.prepared("askissued")
+        let (_, connection) = try ForecastPipelineTests.prepared("askissued", endDate: "2024-11-10")
         let forecaster = SeriesForecaster(query: try SampleWarehouse.query, layout: SampleWarehouse.layout)
         let issuedRun = "2024-11-19 16:30:00+00"
         let issued = try forecaster.forecast(Self.series, targetDate: Self.day, model: .champion, kind: .issued, runTime: issuedRun,
@@ -148,10 +148,12 @@ struct AsKnownHistoryTests {
         #expect(lineage?.bool("model_later") == true, "the model was trained after 2024, so it was not known at the run time")
     }
 
-    @Test("a backfill of days the model was fitted on is flagged in-sample and left out of the accuracy view")
+    @Test("a backfill of days the deployed model was fitted on (through its refit end) is flagged in-sample and left out of accuracy")
     func inSampleFlagged() throws {
-        let (_, connection) = try ForecastPipelineTests.prepared("askinsample")
+        let (_, connection) = try ForecastPipelineTests.prepared("askinsample", endDate: "2024-11-30")
         let (model, _) = try #require(try ModelRegistry(connection: connection, layout: SampleWarehouse.layout).champion(Self.series))
+        // The deployed model was refit through the training window's end, not only the validation end (2024-10-19).
+        #expect(model.fitEnd == "2024-11-30")
         let fitEnd = try #require(model.fitEnd.flatMap { LocalDate($0) })
         let inside = fitEnd.adding(days: -30).description, outside = fitEnd.adding(days: 7).description
         var run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
@@ -173,7 +175,7 @@ struct AsKnownHistoryTests {
 
     @Test("a day without weather forecasts fails with a clear error; the flagged fallback or --allow-missing-weather write it")
     func missingWeather() throws {
-        let (_, connection) = try ForecastPipelineTests.prepared("asknowx")
+        let (_, connection) = try ForecastPipelineTests.prepared("asknowx", endDate: "2024-11-10")
         try connection.execute("""
             delete from \(Self.weather) where kind = 'forecast' and valid_at >= $1::timestamptz and valid_at <= $2::timestamptz
             """, [Self.dayStart, Self.dayEnd], name: "drop the day's forecasts")

@@ -23,8 +23,9 @@ struct TrainingPipelineTests {
             #expect(trained.skill > 0.2, "\(series): RMSE \(trained.model.rmse) vs baseline \(trained.baseline.rmse)")
             #expect(trained.status == "approved", "\(series): \(trained.reason)")
             #expect(trained.features.count >= 5)
-            // The registry's JSON, loaded into a fresh booster, gives exactly the in-memory predictions.
-            let (stored, json) = try #require(try registry.version(series, trained.version))
+            // The registry's evaluated fit, loaded into a fresh booster, gives exactly the in-memory predictions.
+            let (stored, json) = try #require(try registry.championAsEvaluated(series))
+            #expect(stored.version == trained.version)
             let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
                                                        start: trained.testWindow.start, end: trained.testWindow.end,
                                                        settings: FeatureSettings(), requireTarget: true,
@@ -32,8 +33,36 @@ struct TrainingPipelineTests {
             let reloaded = try Booster(modelJSON: json).predict(DMatrix(data.matrix.columns(stored.features))).map(Double.init)
             #expect(reloaded == trained.testPredictions, "\(series): stored model predicts differently")
         }
+        // Recency: every deployed model was refit on every day through the newest actuals, test window included.
+        let windows = try connection.execute("""
+            select count(*) filter (where m.refit_start = m.train_start and m.refit_end = m.test_end
+                                      and m.refit_end = (select max(a.tradedatelocal) from gridcast_operational_dev.vw_series_actuals_hourly a
+                                                         where a.load_profile = m.load_profile and a.load_segment = m.load_segment)
+                                      and m.model_json::text <> m.holdout_model_json::text) as refit,
+                   count(*) as n
+            from gridcast_operational_dev.model_registry m
+            """, name: "refit windows").first
+        #expect(windows?.int("refit") == 6 && windows?.int("n") == 6)
         // A training run is visible to BI: the champion view lists all six.
         #expect(try connection.execute("select count(*) as n from gridcast_bi_dev.vw_champion_models", name: "champions").first?.int("n") == 6)
+    }
+
+    @Test("without refit the deployed model is the evaluated fit: no refit window, in-sample through the validation end")
+    func withoutRefit() throws {
+        let target = try SampleWarehouse.clone("norefit")
+        let series = try #require(SeriesID("RES-SOLAR"))
+        var configuration = SampleWarehouse.quickTraining
+        configuration.refit = false
+        let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
+                                                   query: try SampleWarehouse.query).train([series]).first).get()
+        let connection = try Connection.open(target)
+        let row = try #require(try connection.execute("""
+            select refit_start is null and refit_end is null and holdout_model_json is null as plain, validation_end::text as v
+            from gridcast_operational_dev.model_registry where model_version = $1 and load_profile = 'RES' and load_segment = 'SOLAR'
+            """, [trained.version], name: "plain fit").first)
+        #expect(row.bool("plain") == true)
+        let (model, _) = try #require(try ModelRegistry(connection: connection, layout: SampleWarehouse.layout).champion(series))
+        #expect(model.fitEnd == row.string("v"))
     }
 
     @Test("a worse new model stays a candidate with the reason, the champion stays, and rollback restores the previous champion")

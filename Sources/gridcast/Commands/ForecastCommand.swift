@@ -57,6 +57,12 @@ enum ForecastExecution {
             let layout = options.layout
             let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
             let targetDates = try dates(connection)
+            // Target days the calendar has not reached yet are filled (default day periods), never refilled.
+            for filled in try CalendarCoverage.fillMissing(series: series.map(\.description), dates: targetDates.compactMap(LocalDate.init),
+                                                           writer: CalendarTableWriter(layout: layout, logger: logger), on: connection) {
+                logger.info("extended the calendar to the target days", metadata: [
+                    "location": "\(filled.location)", "days": "\(filled.days.map(\.description).joined(separator: ","))"])
+            }
             var run = ForecastRun(layout: layout, query: try FeatureQuery.dayAhead(sqlDirectory: forecast.sqlDirectory).checked(for: layout))
             run.model = forecast.modelVersion.map(ModelChoice.version) ?? model
             run.lockWaitSeconds = forecast.lockWait

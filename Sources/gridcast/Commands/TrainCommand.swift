@@ -23,8 +23,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Days of validation before the test window.") var validationDays: Int = 56
     @Option(help: "Days of history to train on.") var historyDays: Int = 3 * 365
     @Option(help: "Last target date to train on (YYYY-MM-DD); default the newest actual.") var endDate: String?
-    @Option(help: "SQMD data delay in days.") var delayDays: Int = 14
-    @Option(help: "Same-hour lags in days, comma-separated; each at least delay + 1.") var lags: String = "21,28,35,42,364"
+    @Option(help: "Data delay in days for this run (default: each series' series_catalog.delay_days).") var delayDays: Int?
+    @Option(help: "Same-hour lags in days, comma-separated, each at least delay + 1 (default: series_catalog.lag_days, else the delay's defaults).")
+    var lags: String?
     @Option(help: "Nominal coverage of the prediction intervals.") var coverage: Double = 0.8
     @Option(help: "Approve only when skill (1 - RMSE/baseline RMSE) is at least this.") var minimumSkill: Double = 0
     @Option(help: "Approve only when test MAPE (percent) is at most this.") var maximumMape: Double?
@@ -37,13 +38,16 @@ struct TrainCommand: ParsableCommand {
     var trainingWeather: TrainingWeatherChoice = .asIssued
     @Option(name: .customLong("issue-time"), help: "Local time HH:MM on D-1 at which each training day is taken as known.")
     var issueTime: String = AsOfRule.defaultIssueTime
+    @Flag(name: .customLong("no-refit"),
+          help: "Deploy the fit that was evaluated (through the validation window) instead of refitting it on every day up to the newest actuals.")
+    var noRefit = false
     @Flag(name: .customLong("if-drifted"),
           help: "Train only the selected series that drifted (vw_series_drift) or have no champion; list the others as skipped.")
     var ifDrifted = false
     @Option(name: .customLong("sql-dir"), help: "Folder holding features/dayahead_features.sql (default: the nearest sql/).") var sqlDirectory: String?
 
     func validate() throws {
-        guard lags.split(separator: ",").allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)) != nil }) else {
+        guard (lags ?? "").split(separator: ",").allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)) != nil }) else {
             throw ValidationError("--lags must be whole days separated by commas, e.g. 21,28,35.")
         }
         do { try configuration.validate() } catch { throw ValidationError("\(error)") }
@@ -57,8 +61,9 @@ struct TrainCommand: ParsableCommand {
         configuration.validationDays = validationDays
         configuration.historyDays = historyDays
         configuration.endDate = endDate
-        configuration.features = FeatureSettings(delayDays: delayDays,
-                                                 lagDays: lags.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+        configuration.catalogFeatures = .init(delayDays: delayDays, lagDays: lags.map { text in
+            text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        })
         configuration.intervalCoverage = coverage
         configuration.minimumSkill = minimumSkill
         configuration.maximumMAPE = maximumMape
@@ -68,6 +73,7 @@ struct TrainCommand: ParsableCommand {
         configuration.seed = seed
         configuration.trainingWeather = trainingWeather == .observed ? .observed : .asIssuedOrObserved
         configuration.issueTime = AsOfRule.parseIssueTime(issueTime) ?? issueTime
+        configuration.refit = !noRefit
         return configuration
     }
 
