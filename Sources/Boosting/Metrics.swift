@@ -2,8 +2,12 @@
 public struct ForecastMetrics: Sendable, Equatable, Codable {
     public var rmse: Double
     public var mae: Double
-    /// Mean absolute percentage error in percent, over hours whose actual is not zero.
+    /// Mean absolute percentage error in percent, over hours whose actual is not zero. Meaningless for
+    /// net load near zero (solar series at noon): use `wape` there.
     public var mape: Double
+    /// Weighted absolute percentage error in percent: sum |error| / sum |actual|. Optional only because
+    /// models registered before it was recorded lack it.
+    public var wape: Double?
     public var r2: Double
     /// Mean of forecast minus actual (positive = over-forecast).
     public var bias: Double
@@ -14,7 +18,7 @@ public struct ForecastMetrics: Sendable, Equatable, Codable {
     public var count: Int
 
     enum CodingKeys: String, CodingKey {
-        case rmse, mae, mape, r2, bias, count
+        case rmse, mae, mape, wape, r2, bias, count
         case peakHourError = "peak_hour_error"
         case duckCurveRMSE = "duck_curve_rmse"
     }
@@ -27,14 +31,15 @@ public struct ForecastMetrics: Sendable, Equatable, Codable {
         let count = actual.count
         self.count = count
         guard count > 0 else {
-            rmse = .nan; mae = .nan; mape = .nan; r2 = .nan; bias = .nan; peakHourError = .nan; duckCurveRMSE = nil
+            rmse = .nan; mae = .nan; mape = .nan; wape = .nan; r2 = .nan; bias = .nan; peakHourError = .nan; duckCurveRMSE = nil
             return
         }
-        var squared = 0.0, absolute = 0.0, signed = 0.0, percent = 0.0, percentCount = 0
+        var squared = 0.0, absolute = 0.0, signed = 0.0, percent = 0.0, percentCount = 0, absoluteActual = 0.0
         for index in 0..<count {
             let error = predicted[index] - actual[index]
             squared += error * error
             absolute += abs(error)
+            absoluteActual += abs(actual[index])
             signed += error
             if actual[index] != 0 { percent += abs(error / actual[index]); percentCount += 1 }
         }
@@ -42,6 +47,7 @@ public struct ForecastMetrics: Sendable, Equatable, Codable {
         mae = absolute / Double(count)
         bias = signed / Double(count)
         mape = percentCount > 0 ? 100 * percent / Double(percentCount) : .nan
+        wape = absoluteActual > 0 ? 100 * absolute / absoluteActual : .nan
         let mean = actual.reduce(0, +) / Double(count)
         let total = actual.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
         r2 = total > 0 ? 1 - squared / total : .nan

@@ -9,7 +9,8 @@ public enum RunKind: String, Sendable, CaseIterable {
 }
 
 /// Records one gridcast run in `operational.run_log`: a `running` row at the start, then `succeeded`
-/// with a row count or `failed` with the error.
+/// with a row count or `failed` with the error. A run whose writing transaction already finished the
+/// row (the forecast writer does, so rows and status commit together) is left as that transaction set it.
 ///
 /// It writes on a connection of its own in autocommit mode, so its rows commit at once and survive the
 /// rollback of the work they describe: a load that fails half-way still leaves a `failed` row. The
@@ -77,7 +78,7 @@ public final class RunLog {
         let update = {
             try self.connection.execute("""
                 update \(self.table) set status = $2, rows = $3, error = $4, finished_at = clock_timestamp()
-                where run_id = $1::uuid
+                where run_id = $1::uuid and status = 'running'
                 """, [runID.uuidString.lowercased(), status, rows, error], name: "run log: \(status)")
         }
         do {

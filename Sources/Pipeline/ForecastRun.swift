@@ -21,6 +21,12 @@ public struct ForecastRunResult: Sendable {
     public let days: [SeriesDay]
     public let rowsWritten: Int
     public var failures: [SeriesDay] { days.filter { $0.error != nil } }
+
+    /// Why a run with failures is incomplete, in one sentence (secrets were masked in each day's error).
+    public static func incompleteSummary(failures: [SeriesDay], total: Int, rowsWritten: Int) -> String {
+        let first = failures.first.map { " First: \($0.series) \($0.targetDate): \($0.error ?? "")" } ?? ""
+        return "\(failures.count) of \(total) series-days could not be forecast (\(rowsWritten) rows were written).\(first)"
+    }
 }
 
 /// Forecasts the selected series for one or more target days (a day-ahead run is one day; a
@@ -53,13 +59,20 @@ public struct ForecastRun {
     @discardableResult
     public func run(series: [SeriesID], targetDates: [String], runID: String, on connection: Connection,
                     failFast: Bool = false, progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
+        try run(plan: series.map { ($0, targetDates) }, runID: runID, on: connection, failFast: failFast, progress: progress)
+    }
+
+    /// The same with target dates per series (series in other time zones have another tomorrow).
+    @discardableResult
+    public func run(plan: [(series: SeriesID, dates: [String])], runID: String, on connection: Connection,
+                    failFast: Bool = false, progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
         try query.register(on: connection, layout: layout)
         var forecaster = SeriesForecaster(query: query, layout: layout)
         forecaster.policy = policy
         let runStart = try connection.execute("select now()::text as t", name: "run start").first?.string("t") ?? ""
         var rows: [ForecastRow] = []
         var days: [ForecastRunResult.SeriesDay] = []
-        for id in series {
+        for (id, targetDates) in plan {
             for part in try split(id, targetDates, on: connection) {
                 for day in try forecaster.forecast(id, targetDates: part.dates, model: modelChoice(part.kind), kind: part.kind,
                                                    runTime: part.kind == .issued ? runStart : nil, on: connection) {
@@ -83,7 +96,13 @@ public struct ForecastRun {
                 }
             }
         }
-        let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds)
+        // The run-log row is finished by the write's own transaction (rows and status commit together);
+        // the row count in a failure's summary is what this run writes.
+        let failures = days.filter { $0.error != nil }
+        let completion: ForecastWriter.RunCompletion = failures.isEmpty ? .succeeded
+            : .failed(ForecastRunResult.incompleteSummary(failures: failures, total: days.count, rowsWritten: rows.count))
+        let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds,
+                                                               completion: completion)
         return ForecastRunResult(days: days, rowsWritten: written)
     }
 
@@ -110,12 +129,32 @@ public struct ForecastRun {
         return [(ForecastKind.issued, issued), (.backtest, backtests)].filter { !$0.1.isEmpty }
     }
 
-    /// Tomorrow in the series' local time zone (the default target of a day-ahead run).
-    public static func tomorrow(on connection: Connection, layout: SchemaLayout) throws -> String {
-        try connection.execute("""
-            select ((now() at time zone coalesce((select time_zone from \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations
-                                                  where location = 'san_diego'), 'America/Los_Angeles'))::date + 1)::text as d
-            """, name: "tomorrow").first?.string("d") ?? ""
+    /// Tomorrow at a weather location (its time zone), e.g. the quickstart sample's San Diego.
+    public static func tomorrow(at location: String, on connection: Connection, layout: SchemaLayout) throws -> String {
+        let row = try connection.execute("""
+            select ((now() at time zone l.time_zone)::date + 1)::text as d
+            from \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l where l.location = $1
+            """, [location], name: "tomorrow at \(location)").first
+        guard let day = row?.string("d") else {
+            throw WarehouseError.unexpectedResult(statementName: "tomorrow at \(location)",
+                                                  reason: "no weather_locations row '\(location)'; add it (see the README's locations)")
+        }
+        return day
+    }
+
+    /// Tomorrow of each series in its location's time zone (the default target of a day-ahead run): a
+    /// series in Sydney and one in San Diego have different tomorrows at the same instant.
+    public static func tomorrow(of series: [SeriesID], on connection: Connection, layout: SchemaLayout) throws -> [SeriesID: String] {
+        let rows = try connection.execute("""
+            select c.series_id, ((now() at time zone l.time_zone)::date + 1)::text as d
+            from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog c
+            join \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l on l.location = c.location
+            where c.series_id = any ($1::text[])
+            """, [SQLTextArray(series.map(\.description))], name: "tomorrow per series").rows
+        return Dictionary(rows.compactMap { row in
+            guard let id = row.string("series_id").flatMap(SeriesID.init), let day = row.string("d") else { return nil }
+            return (id, day)
+        }) { first, _ in first }
     }
 }
 

@@ -31,13 +31,23 @@ public struct ForecastWriter {
                row.inSample ? "t" : "f", row.fallback, row.drivers]
     }
 
+    /// How the run ends, recorded in its run-log row by the transaction that writes its rows.
+    public struct RunCompletion: Sendable {
+        public let status: String
+        public let error: String?
+        public static let succeeded = RunCompletion(status: "succeeded", error: nil)
+        public static func failed(_ error: String) -> RunCompletion { RunCompletion(status: "failed", error: error) }
+    }
+
     /// - Parameters:
     ///   - lockWaitSeconds: how long to wait for another run writing the same series.
+    ///   - completion: when given, the run's `running` run-log row is finished in the same transaction, so a
+    ///     process killed after the commit never leaves rows of a run that looks abandoned.
     ///   - beforeCommit: test hook, called after the merge and before COMMIT.
     /// - Returns: rows written.
     @discardableResult
     public func write(_ rows: [ForecastRow], runID: String, on connection: Connection, lockWaitSeconds: Double = 600,
-                      beforeCommit: () throws -> Void = {}) throws -> Int {
+                      completion: RunCompletion? = nil, beforeCommit: () throws -> Void = {}) throws -> Int {
         guard !rows.isEmpty else { return 0 }
         let table = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).dayahead_load_forecasts"
         let series = Array(Set(rows.map(\.series.description))).sorted()
@@ -66,6 +76,14 @@ public struct ForecastWriter {
                 select \(Self.columns.joined(separator: ", ")), current_user, now() from forecast_staging
                 """, name: "merge forecasts").affectedRows
             try supersedeOlderRows(of: rows, series: series, on: tx)
+            if let completion {
+                try tx.execute("""
+                    update \(SQLIdentifier.quoteValidated(layout.operationalSchema)).run_log
+                    set status = $2, rows = $3, error = $4, finished_at = clock_timestamp()
+                    where run_id = $1::uuid and status = 'running'
+                    """, [runID, completion.status, inserted, completion.error.map { String($0.prefix(4000)) }],
+                    name: "finish the run with its rows")
+            }
             try beforeCommit()
             return inserted
         }

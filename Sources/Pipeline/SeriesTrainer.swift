@@ -169,6 +169,9 @@ public struct SeriesTrainer: Sendable {
         if !(model.rmse < baseline.rmse) { problems.append(String(format: "RMSE %.3f does not beat the seasonal-naive baseline %.3f", model.rmse, baseline.rmse)) }
         if !(skill >= configuration.minimumSkill) { problems.append(String(format: "skill %.3f is below the threshold %.3f", skill, configuration.minimumSkill)) }
         if let limit = configuration.maximumMAPE, !(model.mape <= limit) { problems.append(String(format: "MAPE %.2f%% exceeds %.2f%%", model.mape, limit)) }
+        if let limit = configuration.maximumWAPE, !((model.wape ?? .nan) <= limit) {
+            problems.append(String(format: "WAPE %.2f%% exceeds %.2f%%", model.wape ?? .nan, limit))
+        }
         if let championRMSE, !(model.rmse < championRMSE) { problems.append(String(format: "RMSE %.3f does not beat the champion's %.3f on the same test window", model.rmse, championRMSE)) }
         guard problems.isEmpty else { return (false, "kept as candidate: " + problems.joined(separator: "; ")) }
         return (true, String(format: "auto-approved: RMSE %.3f vs baseline %.3f (skill %.3f)%@", model.rmse, baseline.rmse, skill,

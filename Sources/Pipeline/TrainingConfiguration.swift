@@ -23,6 +23,8 @@ public struct TrainingConfiguration: Sendable, Codable {
     /// Approval thresholds: skill (1 - RMSE/baseline RMSE) at least this, MAPE (percent) at most this.
     public var minimumSkill = 0.0
     public var maximumMAPE: Double? = nil
+    /// Approval threshold on WAPE (percent): the gate for net-load series near zero, where MAPE explodes.
+    public var maximumWAPE: Double? = nil
     public var seed: UInt64 = 42
     /// Series trained at once; 0 = automatic (see `CoreBudget`).
     public var parallelSeries = 0

@@ -110,6 +110,10 @@ struct BoostingTests {
         #expect(abs(metrics.mae - 7.0 / 4) < 1e-12)
         #expect(abs(metrics.bias - 3.0 / 4) < 1e-12)
         #expect(abs(metrics.mape - 100 * (0.2 + 0.1 + 0.1 + 0) / 4) < 1e-9)
+        #expect(abs((metrics.wape ?? 0) - 100 * 7.0 / 100) < 1e-9)   // sum |error| 7 over sum |actual| 100
+        // Net load crossing zero: MAPE explodes on the near-zero hour, WAPE stays what the errors weigh.
+        let solar = ForecastMetrics(actual: [-50, 0.01, 50], predicted: [-45, 1.01, 55], days: [0, 0, 0])
+        #expect(solar.mape > 3000 && abs((solar.wape ?? 0) - 100 * 11 / 100.01) < 1e-9)
         #expect(abs(metrics.r2 - (1 - 17.0 / 500)) < 1e-12)
         #expect(abs(metrics.peakHourError - (2.0 + 0.0) / 2) < 1e-12)  // day 0: 20 vs 18; day 1: 40 vs 40
         #expect(abs((metrics.duckCurveRMSE ?? 0) - (13.0 / 2).squareRoot()) < 1e-12)

@@ -154,7 +154,7 @@ struct ForecastPipelineTests {
 
     @Test("backfill forecasts each day as of the day before, and the BI reader sees accuracy against actuals")
     func backfillAndAccuracy() throws {
-        let (_, connection) = try Self.prepared("fcback")
+        let (_, connection) = try Self.prepared("fcback", endDate: "2024-11-20")
         var run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
         run.model = .championAtRunTime
         let dates = try BackfillDates.daysBack(7, before: "2024-12-01")

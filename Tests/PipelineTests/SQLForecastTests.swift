@@ -138,7 +138,7 @@ struct SQLForecastTests {
     @Test("a day not begun yet is issued as of now with the champion, equal to the CLI's but for the run time")
     func issuedDayEqualsCLI() throws {
         let connection = try Self.prepared("sqlfci")
-        let tomorrow = try ForecastRun.tomorrow(on: connection, layout: SampleWarehouse.layout)
+        let tomorrow = try #require(try ForecastRun.tomorrow(of: [Self.series], on: connection, layout: SampleWarehouse.layout)[Self.series])
         let day = try #require(LocalDate(tomorrow))
         try CalendarTableWriter(layout: SampleWarehouse.layout).fill(from: day, through: day.adding(days: 1), on: connection)
         let runID = try Self.cliForecast([tomorrow], policy: ForecastPolicy(allowMissingWeather: true), on: connection)

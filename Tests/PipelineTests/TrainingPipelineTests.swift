@@ -47,21 +47,24 @@ struct TrainingPipelineTests {
         #expect(try connection.execute("select count(*) as n from gridcast_bi_dev.vw_champion_models", name: "champions").first?.int("n") == 6)
     }
 
-    @Test("without refit the deployed model is the evaluated fit: no refit window, in-sample through the validation end")
+    @Test("without refit the deployed model is the evaluated fit; a WAPE limit it misses keeps it a candidate, saying so")
     func withoutRefit() throws {
         let target = try SampleWarehouse.clone("norefit")
         let series = try #require(SeriesID("RES-SOLAR"))
         var configuration = SampleWarehouse.quickTraining
         configuration.refit = false
+        configuration.maximumWAPE = 0.01
         let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
                                                    query: try SampleWarehouse.query).train([series]).first).get()
+        let wape = try #require(trained.model.wape)
+        #expect(trained.status == "candidate" && trained.reason.contains(String(format: "WAPE %.2f%% exceeds 0.01%%", wape)), "\(trained.reason)")
         let connection = try Connection.open(target)
         let row = try #require(try connection.execute("""
             select refit_start is null and refit_end is null and holdout_model_json is null as plain, validation_end::text as v
             from gridcast_operational_dev.model_registry where model_version = $1 and load_profile = 'RES' and load_segment = 'SOLAR'
             """, [trained.version], name: "plain fit").first)
         #expect(row.bool("plain") == true)
-        let (model, _) = try #require(try ModelRegistry(connection: connection, layout: SampleWarehouse.layout).champion(series))
+        let (model, _) = try #require(try ModelRegistry(connection: connection, layout: SampleWarehouse.layout).version(series, trained.version))
         #expect(model.fitEnd == row.string("v"))
     }
 

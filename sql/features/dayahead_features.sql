@@ -2,7 +2,8 @@
 -- each computed from what was known at that day's run time (the as-of instant of its forecast).
 --
 -- Computes, in the warehouse: the target (net load of the series' rate groups, hours with enough
--- meters only), same-hour lags and rolling means, the hour's weather, calendar and solar position.
+-- meters only), same-hour lags and rolling means, the newest known day's profile shape, the hour's
+-- weather and the temperature of the three days before, calendar and solar position.
 -- gridcast reads the result with COPY TO STDOUT.
 --
 -- Parameters are session settings, so values are never part of the SQL text. gridcast binds them
@@ -156,6 +157,15 @@ daily as (
     cross join params p
     group by h.target_date
 ),
+-- The newest day the delay lets a run know (trade date D - 1 - delay): each hour minus that day's mean,
+-- the shape of the latest known profile. A difference, not a ratio: solar net load crosses zero.
+newest_day as (
+    select h.target_date, h.local_hour,
+           h.net_load_kwh - avg(h.net_load_kwh) over (partition by h.target_date) as shape
+    from history h
+    cross join params p
+    where h.days_back = p.delay_days + 1
+),
 -- The label: the hour's net load as known when the run started (Final where it has arrived).
 labels as (
     select v.hour_start_utc, v.net_load_kwh
@@ -186,6 +196,41 @@ weather as (
             else w.issued_at <= n.run_time
           end
     order by n.target_hour, n.part, (w.issued_at <= n.run_time) desc, (w.kind = 'observed') desc, w.issued_at desc
+),
+-- Temperature of the three local days before each target day, each hour as known at the day's run time
+-- by the weather rule above (observations up to the run time, then the newest forecast issued by then):
+-- yesterday's mean and the three-day mean, the heat build-up behind cooling load.
+past_hours as (
+    select td.local_date as target_date, td.run_time, h.valid_at,
+           h.valid_at >= ((td.local_date - 1)::timestamp at time zone s.time_zone) as is_yesterday
+    from target_days td
+    cross join series s
+    cross join lateral generate_series(((td.local_date - 3)::timestamp at time zone s.time_zone),
+                                       (td.local_date::timestamp at time zone s.time_zone) - interval '1 hour',
+                                       interval '1 hour') as h(valid_at)
+),
+past_weather as (
+    select distinct on (n.target_date, n.valid_at) n.target_date, n.is_yesterday, w.temperature_2m
+    from past_hours n
+    cross join series s
+    cross join params p
+    join {{input_schema}}.weather_hourly w on w.location = s.location and w.valid_at = n.valid_at
+    where w.valid_at >= ((p.start_date - 4)::timestamp at time zone 'UTC')
+      and w.valid_at < ((p.end_date + 1)::timestamp at time zone 'UTC')
+      and w.temperature_2m is not null
+      and case p.weather_mode
+            when 'observed' then w.kind = 'observed'
+            when 'as_issued_or_observed' then w.issued_at <= n.run_time or w.kind = 'observed'
+            else w.issued_at <= n.run_time
+          end
+    order by n.target_date, n.valid_at, (w.issued_at <= n.run_time) desc, (w.kind = 'observed') desc, w.issued_at desc
+),
+recent_temperature as (
+    select target_date,
+           avg(temperature_2m) filter (where is_yesterday) as mean_1d_before,
+           avg(temperature_2m)                            as mean_3d_before
+    from past_weather
+    group by target_date
 )
 select t.hour_start_utc,
        t.local_date,
@@ -229,11 +274,14 @@ select t.hour_start_utc,
        r.diffuse_radiation,
        max(w.temperature_2m) over (partition by t.local_date) as day_max_temperature,
        avg(w.temperature_2m) over (partition by t.local_date) as day_mean_temperature,
+       pt.mean_1d_before                                as temperature_mean_1d_before,
+       pt.mean_3d_before                                as temperature_mean_3d_before,
        -- history, as known at the run time, trade dates up to target date - 1 - delay
        g.same_hour_lags,
        h.mean_7d                                        as same_hour_mean_7d,
        h.mean_28d                                       as same_hour_mean_28d,
-       d.day_mean_7d                                    as all_hours_mean_7d
+       d.day_mean_7d                                    as all_hours_mean_7d,
+       nd.shape                                         as newest_day_shape
 from targets t
 cross join params p
 join lags g on g.hour_start_utc = t.hour_start_utc
@@ -242,5 +290,7 @@ left join weather w on w.target_hour = t.hour_start_utc and w.part = 'state'
 left join weather r on r.target_hour = t.hour_start_utc and r.part = 'radiation'
 left join rolling h on h.target_date = t.local_date and h.local_hour = t.local_hour
 left join daily d on d.target_date = t.local_date
+left join newest_day nd on nd.target_date = t.local_date and nd.local_hour = t.local_hour
+left join recent_temperature pt on pt.target_date = t.local_date
 where a.net_load_kwh is not null or not p.require_target
 order by t.hour_start_utc;

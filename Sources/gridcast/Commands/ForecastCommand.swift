@@ -50,13 +50,14 @@ enum FallbackChoice: String, ExpressibleByArgument, CaseIterable {
 /// Runs a forecast over series x dates inside a run-log row, prints a table, and returns the summary.
 enum ForecastExecution {
     static func run(_ options: GlobalOptions, kind: RunKind, command: String, series seriesOptions: SeriesOptions,
-                    forecast: ForecastOptions, dates: @escaping (Connection) throws -> [String],
+                    forecast: ForecastOptions, dates: @escaping (Connection, [SeriesID]) throws -> [(series: SeriesID, dates: [String])],
                     model: ModelChoice, mode: ForecastRun.Mode) throws {
         try CommandRunner.run(options, command: command) { logger in
             let connection = try options.connect(logger)
             let layout = options.layout
             let series = try seriesOptions.selection.resolve(on: connection, layout: layout)
-            let targetDates = try dates(connection)
+            let plan = try dates(connection, series)
+            let targetDates = Array(Set(plan.flatMap(\.dates))).sorted()
             // Target days the calendar has not reached yet are filled (default day periods), never refilled.
             for filled in try CalendarCoverage.fillMissing(series: series.map(\.description), dates: targetDates.compactMap(LocalDate.init),
                                                            writer: CalendarTableWriter(layout: layout, logger: logger), on: connection) {
@@ -73,7 +74,7 @@ enum ForecastExecution {
             struct Arguments: Encodable { let series: [String]; let dates: [String]; let modelVersion: Int? }
             let failure = try RunLogging.record(options, kind: kind, arguments: Arguments(series: series.map(\.description), dates: targetDates,
                                                                            modelVersion: forecast.modelVersion), logger: logger) { runID in
-                let outcome = try run.run(series: series, targetDates: targetDates, runID: runID, on: connection,
+                let outcome = try run.run(plan: plan, runID: runID, on: connection,
                                           failFast: forecast.allOrNothing, progress: { Progress.step($0) })
                 result = outcome
                 let failure: Error? = outcome.failures.isEmpty ? nil
@@ -97,10 +98,7 @@ enum ForecastExecution {
 
 struct ForecastIncomplete: Error, CustomStringConvertible, FailureDetails {
     let failures: [ForecastRunResult.SeriesDay], total: Int, rowsWritten: Int
-    var description: String {
-        let first = failures.first.map { " First: \($0.series) \($0.targetDate): \($0.error ?? "")" } ?? ""
-        return "\(failures.count) of \(total) series-days could not be forecast (\(rowsWritten) rows were written).\(first)"
-    }
+    var description: String { ForecastRunResult.incompleteSummary(failures: failures, total: total, rowsWritten: rowsWritten) }
     var causes: [Error] { failures.compactMap(\.failure) }
     var nothingWritten: Bool { rowsWritten == 0 }
     /// The day's messages were masked when the run recorded them.
@@ -144,9 +142,10 @@ struct ForecastCommand: ParsableCommand {
     func run() throws {
         let date = self.date
         try ForecastExecution.run(options, kind: .forecast, command: "forecast", series: seriesOptions, forecast: forecast,
-                                  dates: { connection in
-                                      if let date { return try BackfillDates.list([date]) }
-                                      return [try ForecastRun.tomorrow(on: connection, layout: options.layout)]
+                                  dates: { connection, series in
+                                      if let date { return series.map { ($0, [date]) } }
+                                      let tomorrow = try ForecastRun.tomorrow(of: series, on: connection, layout: options.layout)
+                                      return series.map { ($0, tomorrow[$0].map { [$0] } ?? []) }
                                   }, model: .champion, mode: .dayAhead)
     }
 }
@@ -178,13 +177,17 @@ struct BackfillCommand: ParsableCommand {
     func run() throws {
         let (from, to, daysBack, referenceDate, dates) = (self.from, self.to, self.daysBack, self.referenceDate, self.dates)
         try ForecastExecution.run(options, kind: .backfill, command: "backfill", series: seriesOptions, forecast: forecast,
-                                  dates: { connection in
-                                      if let from, let to { return try BackfillDates.range(from: from, to: to) }
-                                      if let daysBack {
+                                  dates: { connection, series in
+                                      let days: [String]
+                                      if let from, let to {
+                                          days = try BackfillDates.range(from: from, to: to)
+                                      } else if let daysBack {
                                           let reference = try referenceDate ?? connection.execute("select current_date::text as d", name: "today").first?.string("d") ?? ""
-                                          return try BackfillDates.daysBack(daysBack, before: reference)
+                                          days = try BackfillDates.daysBack(daysBack, before: reference)
+                                      } else {
+                                          days = try BackfillDates.list(dates)
                                       }
-                                      return try BackfillDates.list(dates)
+                                      return series.map { ($0, days) }
                                   }, model: .championAtRunTime, mode: .backfill)
     }
 }

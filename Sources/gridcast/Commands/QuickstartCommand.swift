@@ -65,8 +65,8 @@ struct QuickstartCommand: ParsableCommand {
                 return ["environment": .string(layout.environment.rawValue), "migrations_applied": .int(applied.count),
                         "local_cluster": .optional(cluster?.directory.path)]
             }
-            // "Today" in the series' time zone, the same day `gridcast forecast` counts tomorrow from.
-            let tomorrow = try ForecastRun.tomorrow(on: connection, layout: layout)
+            // "Today" in the sample's time zone (San Diego), the same day `gridcast forecast` counts tomorrow from.
+            let tomorrow = try ForecastRun.tomorrow(at: "san_diego", on: connection, layout: layout)
             guard let todayDate = LocalDate(tomorrow)?.adding(days: -1) else { throw ForecastError.badDate(tomorrow) }
             try loadSample(connection: connection, layout: layout, base: base, today: todayDate, logger: logger)
             let trained = try train(target: connection.target, layout: layout, connection: connection, logger: logger)

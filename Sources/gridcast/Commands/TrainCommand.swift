@@ -29,6 +29,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Nominal coverage of the prediction intervals.") var coverage: Double = 0.8
     @Option(help: "Approve only when skill (1 - RMSE/baseline RMSE) is at least this.") var minimumSkill: Double = 0
     @Option(help: "Approve only when test MAPE (percent) is at most this.") var maximumMape: Double?
+    @Option(help: "Approve only when test WAPE (percent, sum |error| / sum |actual|) is at most this; for net load near zero.")
+    var maximumWape: Double?
     @Option(help: "Series trained at once (default: one per core; with --shard i/N, one per N cores).") var parallel: Int = 0
     @Option(help: "XGBoost threads per series (default: cores / series at once; --shard i/N assumes its N processes share this machine).")
     var threads: Int = 0
@@ -67,6 +69,7 @@ struct TrainCommand: ParsableCommand {
         configuration.intervalCoverage = coverage
         configuration.minimumSkill = minimumSkill
         configuration.maximumMAPE = maximumMape
+        configuration.maximumWAPE = maximumWape
         configuration.parallelSeries = parallel
         configuration.threadsPerSeries = threads
         configuration.processesSharingCores = seriesOptions.selection.shard?.count ?? 1
