@@ -82,11 +82,15 @@ public struct HolidayCalendar: Sendable {
     public var jurisdictions: Set<Jurisdiction>
     /// Whether California's elective days count (see the type's documentation).
     public var includeCaliforniaElective: Bool
+    /// Public holidays given as data (a region's rows of the holidays table, migration 0022), by
+    /// observed date: they count beside the rules' holidays, for regions the rules do not know.
+    public var additional: [LocalDate: String]
 
     public init(jurisdictions: Set<Jurisdiction> = [.federal, .california],
-                includeCaliforniaElective: Bool = false) {
+                includeCaliforniaElective: Bool = false, additional: [LocalDate: String] = [:]) {
         self.jurisdictions = jurisdictions
         self.includeCaliforniaElective = includeCaliforniaElective
+        self.additional = additional
     }
 
     /// Holidays whose statutory `date` falls in `year`, ordered by observed date, then
@@ -123,12 +127,13 @@ public struct HolidayCalendar: Sendable {
             let name = holiday.observed == holiday.date ? holiday.name : "\(holiday.name) (observed)"
             if !names.contains(name) { names.append(name) }
         }
+        if let given = additional[date], !names.contains(given) { names.append(given) }
         return names.isEmpty ? nil : names.joined(separator: "; ")
     }
 
-    /// True when some holiday of the selected jurisdictions is observed on `date`.
+    /// True when some holiday of the selected jurisdictions, or one given as data, is observed on `date`.
     public func isHoliday(_ date: LocalDate) -> Bool {
-        !holidays(observedOn: date).isEmpty
+        additional[date] != nil || !holidays(observedOn: date).isEmpty
     }
 
     /// Distinct observed holiday dates from `start` through `end`, ascending.
@@ -138,7 +143,7 @@ public struct HolidayCalendar: Sendable {
             .flatMap { holidays(year: $0) }
             .map(\.observed)
             .filter { $0 >= start && $0 <= end }
-        return Array(Set(dates)).sorted()
+        return Array(Set(dates + additional.keys.filter { $0 >= start && $0 <= end })).sorted()
     }
 
     // MARK: - Rules

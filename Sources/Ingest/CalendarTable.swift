@@ -78,7 +78,7 @@ public struct CalendarTableWriter {
         "is_weekend", "is_holiday", "holiday_name", "is_bridge_day", "days_to_holiday", "days_since_holiday",
         "hours_in_day", "is_dst", "is_dst_start_day", "is_dst_end_day", "is_morning_peak", "is_solar_period",
         "is_evening_ramp", "is_evening_peak", "solar_elevation_deg", "solar_azimuth_deg", "clear_sky_ghi",
-        "clear_sky_dni", "clear_sky_dhi",
+        "clear_sky_dni", "clear_sky_dhi", "is_school_holiday",
     ]
 
     /// Computes and merges every hour of the local dates `from` through `through` (inclusive).
@@ -94,6 +94,9 @@ public struct CalendarTableWriter {
         guard let geo = GeoLocation(latitude: site.latitude, longitude: site.longitude, elevationMeters: site.elevation ?? 0) else {
             throw CalendarFillError.invalidCoordinates(location: location)
         }
+        let regional = try RegionHolidays.read(location: location, from: from, through: through, layout: layout, on: connection)
+        var writer = self
+        writer.holidays = regional.calendar(base: holidays)
         var summary = CalendarFillSummary(location: location, timeZone: site.timeZone, from: from, through: through)
         let table = "\(try SQLIdentifier(layout.operationalSchema).quoted).calendar_hourly"
         let list = Self.columns.joined(separator: ", ")
@@ -102,8 +105,9 @@ public struct CalendarTableWriter {
             try tx.lockNamed("calendar.\(location)", in: layout.runLocksTable, waitSeconds: 600)
             try tx.execute("create temp table gridcast_calendar_stage (like \(table) including defaults including indexes) on commit drop",
                            name: "calendar fill: staging table")
-            summary.hours = try tx.copyIn("copy pg_temp.gridcast_calendar_stage (\(list)) from stdin", name: "calendar fill: copy") { writer in
-                try writeRows(location: location, clock: clock, geo: geo, from: from, through: through, to: writer)
+            summary.hours = try tx.copyIn("copy pg_temp.gridcast_calendar_stage (\(list)) from stdin", name: "calendar fill: copy") {
+                try writer.writeRows(location: location, clock: clock, geo: geo, from: from, through: through,
+                                     regional: regional, to: $0)
             }
             // Autovacuum never analyzes temp tables; without statistics the anti-join below can
             // degrade to a nested loop over both tables.
@@ -140,7 +144,7 @@ public struct CalendarTableWriter {
 
     /// Streams the rows of the range in COPY text format, in the order of `columns`.
     func writeRows(location: String, clock: LocalClock, geo: GeoLocation, from: LocalDate, through: LocalDate,
-                   to writer: CopyInWriter) throws {
+                   regional: RegionHolidays, to writer: CopyInWriter) throws {
         let calendar = CalendarFeatures(clock: clock, holidays: holidays, periods: periods)
         let solar = SolarFeatures(location: geo, clock: clock, model: clearSkyModel)
         let names = holidayNames(from: from, through: through)
@@ -160,7 +164,7 @@ public struct CalendarTableWriter {
                 try writer.append(flag(day.isWeekend))
                 try writer.append(flag(day.isHoliday))
                 try writer.append(name)
-                try writer.append(flag(day.isBridgeDay))
+                try writer.append(flag(day.isBridgeDay || regional.bridgeDays.contains(day.date)))
                 try writer.append(day.daysToNextHoliday.map(String.init))
                 try writer.append(day.daysSincePreviousHoliday.map(String.init))
                 try writer.append(day.hoursInDay)
@@ -176,6 +180,7 @@ public struct CalendarTableWriter {
                 try writer.append(sun.clearSky.ghi)
                 try writer.append(sun.clearSky.dni)
                 try writer.append(sun.clearSky.dhi)
+                try writer.append(flag(regional.schoolHolidays.contains(day.date)))
                 try writer.endRow()
             }
         }

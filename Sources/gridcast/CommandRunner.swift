@@ -78,6 +78,9 @@ enum CommandRunner {
             default: return 64
             }
         case is WeatherLoadError, is CalendarFillError: return 6
+        case let error as HolidayLoadError:
+            if case .unreadable = error { return 64 }
+            return 6
         case let error as FeatureError:
             if case .noRows = error { return 6 }
             return 64

@@ -37,6 +37,12 @@ struct LeastPrivilegeCLITests {
         try Self.run(warehouse, ["load", "weather", warehouse.weatherJSON], as: loader)
         try Self.run(warehouse, ["load", "weather", "--kind", "forecast", warehouse.weatherForecastJSON], as: loader)
         try Self.run(warehouse, ["load", "sqmd", warehouse.finalCSV], as: loader)  // again: supersedes its rejects
+        let holidays = warehouse.directory.appendingPathComponent("holidays.csv")
+        try "date,name,region,kind\n2024-12-24,Christmas Eve,US-CA,public\n2024-13-01,Bad,US-CA,public\n"
+            .write(to: holidays, atomically: true, encoding: .utf8)
+        let loaded = try Self.run(warehouse, ["load", "holidays", holidays.path], as: loader)
+        #expect(loaded.stdout.contains("1 loaded, 1 rejected") && loaded.stdout.contains("gridcast calendar fill --location san_diego"),
+                "\(loaded.stdout)")
 
         try Self.run(warehouse, ["calendar", "fill", "--from", "2023-01-01", "--to", "2025-01-02"], as: runner)
         try Self.run(warehouse, ["train", "--series", "RES-SOLAR"] + CLIWarehouse.trainArguments, as: runner)

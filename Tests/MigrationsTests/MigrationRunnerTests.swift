@@ -7,7 +7,7 @@ import Warehouse
 @Suite("Migration runner")
 struct MigrationRunnerTests {
     /// Files in migrations/: a file lost or added by mistake fails here.
-    static let migrationCount = 21
+    static let migrationCount = 22
     static let biViews: Set<String> = ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy",
                                        "vw_forecast_accuracy_all", "vw_model_registry", "vw_champion_models", "vw_run_history",
                                        "vw_series_status", "vw_forecast_drivers", "vw_calendar",
@@ -34,7 +34,7 @@ struct MigrationRunnerTests {
 
         #expect(try Self.relations(connection, schema: "gridcast_input\(suffix)")
             == ["sqmd", "vw_sqmd_effective", "weather_locations", "weather_hourly", "load_rejects", "vw_sqmd_known",
-                "vw_load_rejects_current"])
+                "vw_load_rejects_current", "holiday_regions", "holidays"])
         #expect(try Self.relations(connection, schema: "gridcast_operational\(suffix)")
             == ["schema_migrations", "series_catalog", "run_log", "dayahead_load_forecasts", "model_registry",
                 "model_status_history", "vw_series_actuals_hourly", "calendar_hourly", "vw_forecasts_by_kind", "vw_latest_forecasts",

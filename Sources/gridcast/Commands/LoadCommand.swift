@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// `gridcast load sqmd | weather`: the input loaders.
+/// `gridcast load sqmd | weather | holidays`: the input loaders.
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Load input data into the warehouse: staged with COPY, validated in SQL, merged in one transaction.",
-        subcommands: [LoadSQMDCommand.self, LoadWeatherCommand.self]
+        subcommands: [LoadSQMDCommand.self, LoadWeatherCommand.self, LoadHolidaysCommand.self]
     )
 }
