@@ -76,6 +76,7 @@ public struct SQMDLoader {
         try staging.create(sources: sources)
         var files = try staging.copy(sources)
         try SQMDValidation.run(on: connection, timeZone: timeZone)
+        try checkSeriesTimeZones(timeZone, on: connection, input: input)
 
         var byReason: [SQMDRejectReason: Int] = [:]
         for index in files.indices { files[index].rejected = 0 }
@@ -118,6 +119,35 @@ public struct SQMDLoader {
         logger.info("loaded", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
                                          "unchanged": "\(summary.unchanged)", "rejected": "\(rejected)"])
         return summary
+    }
+
+    /// Refuses a file read in another time zone than the locations of the series its load profiles feed
+    /// (a Sydney file read as Los Angeles would shift every hour by 18-19 hours and load without a reject).
+    /// Zones are compared by their UTC offsets at noon on the 1st and 15th of every month the file covers,
+    /// so two names of one zone (US/Pacific, America/Los_Angeles) agree.
+    private func checkSeriesTimeZones(_ zone: String, on connection: Connection, input: String) throws {
+        let operational = try SQLIdentifier(layout.operationalSchema).quoted
+        let rows = try connection.execute("""
+            with loaded as (
+                select loadprofile, min(tradedatelocal) as first_day, max(tradedatelocal) as last_day
+                from \(SQMDStaging.checked) where reason is null group by loadprofile
+            )
+            select c.series_id, l.location, l.time_zone
+            from loaded f
+            join \(operational).series_catalog c on c.load_profile = f.loadprofile
+            join \(input).weather_locations l on l.location = c.location
+            where exists (
+                select 1
+                from generate_series(date_trunc('month', f.first_day), f.last_day, interval '1 month') m(month_start)
+                cross join (values (0), (14)) d(days)
+                where ((m.month_start + make_interval(days => d.days, hours => 12)) at time zone $1::text)
+                   <> ((m.month_start + make_interval(days => d.days, hours => 12)) at time zone l.time_zone))
+            order by c.series_id
+            """, [zone], name: "load sqmd: series time zones").rows
+        guard let first = rows.first, let location = first.string("location") else { return }
+        throw SQMDLoadError.timeZoneMismatch(readIn: zone, series: rows.map {
+            "\($0.string("series_id") ?? "") at \($0.string("location") ?? "") (\($0.string("time_zone") ?? ""))"
+        }, location: location)
     }
 
     /// The zone name to use, checked against the server's time-zone database.

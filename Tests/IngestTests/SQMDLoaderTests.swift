@@ -187,7 +187,10 @@ struct SQMDLoaderTests {
         try harness.write("dst.csv", lines: ["2024-03-10,2,RES,DR,1,0,20,Initial,0"])
         let viaLocation = try harness.load("dst.csv", options: SQMDLoadOptions(timeZone: .location("san_diego")))
         #expect(viaLocation.timeZone == "America/Los_Angeles" && viaLocation.rejected == 1)
-        let utc = try harness.load("dst.csv", options: SQMDLoadOptions(timeZone: .named("UTC")))
+        // RES is forecast in San Diego: read in UTC it is refused (SQMDTimeZoneTests); a profile of no series loads.
+        #expect(throws: SQMDLoadError.self) { try harness.load("dst.csv", options: SQMDLoadOptions(timeZone: .named("UTC"))) }
+        try harness.write("utc.csv", lines: ["2024-03-10,2,LRGX,DR,1,0,20,Initial,0"])
+        let utc = try harness.load("utc.csv", options: SQMDLoadOptions(timeZone: .named("UTC")))
         #expect(utc.rejected == 0 && utc.inserted == 1)
         #expect(throws: SQMDLoadError.self) { try harness.load("dst.csv", options: SQMDLoadOptions(timeZone: .named("Mars/Olympus"))) }
         #expect(throws: SQMDLoadError.self) { try harness.load("dst.csv", options: SQMDLoadOptions(timeZone: .location("atlantis"))) }

@@ -66,7 +66,7 @@ struct LoadSQMDCommand: ParsableCommand {
     static func exitCode(_ error: SQMDLoadError) -> Int32 {
         switch error {
         case .tooManyRejects, .invalidHeader: return 6
-        case .unreadableSource, .unknownTimeZone, .unknownLocation: return 64
+        case .unreadableSource, .unknownTimeZone, .unknownLocation, .timeZoneMismatch: return 64
         }
     }
 
