@@ -1,3 +1,6 @@
+import Migrations
+import Warehouse
+
 /// How features may look back. SQMD arrives `delayDays` after its trade date, and a day-ahead run for
 /// target day D happens on D - 1, so the newest usable trade date is D - 1 - delayDays.
 public struct FeatureSettings: Sendable, Equatable, Codable {
@@ -26,6 +29,23 @@ public struct FeatureSettings: Sendable, Equatable, Codable {
         if daily.contains(firstWeekly) { firstWeekly += 7 }
         let weekly = (0..<4).map { firstWeekly + 7 * $0 }
         return daily + weekly + (weekly.contains(364) || 364 < shortest ? [] : [364])
+    }
+
+    /// A series' delay and lags from series_catalog (migration 0021) with a run's overrides: a delay
+    /// given for the run brings its default lags unless lags are given too; else the catalog's lags,
+    /// else the delay's defaults. Validated, so a leaky lag is refused here.
+    public static func catalog(_ series: SeriesID, overrides: TrainingConfiguration.CatalogFeatureOverrides = .init(),
+                               layout: SchemaLayout, on connection: Connection) throws -> FeatureSettings {
+        let row = try connection.execute("""
+            select delay_days, lag_days::text as lag_days
+            from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog where series_id = $1
+            """, [series.description], name: "series delay and lags \(series)").first
+        let delay = overrides.delayDays ?? row?.int("delay_days") ?? FeatureSettings().delayDays
+        let catalogLags = overrides.delayDays == nil ? row?.string("lag_days").map(ModelRegistry.parseTextArray) : nil
+        let lags = overrides.lagDays ?? catalogLags?.compactMap { Int($0) } ?? defaultLags(delayDays: delay)
+        let settings = FeatureSettings(delayDays: delay, lagDays: lags)
+        try settings.validate()
+        return settings
     }
 
     /// The smallest lag that reads only data available on the as-of date.

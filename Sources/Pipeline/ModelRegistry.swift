@@ -106,6 +106,13 @@ public struct ModelRegistry {
         try model(series, where: "status = 'approved'", [])
     }
 
+    /// Whether the series has an approved model (without reading it).
+    public func hasChampion(_ series: SeriesID) throws -> Bool {
+        try connection.execute("""
+            select exists (select 1 from \(table) where load_profile = $1 and load_segment = $2 and status = 'approved') as found
+            """, [series.loadProfile, series.loadSegment], name: "has champion \(series)").first?.bool("found") == true
+    }
+
     /// The champion with the fit its metrics were computed on (the holdout fit when it was refit): the
     /// model a new version is compared with on the new test window, which the refit has seen.
     public func championAsEvaluated(_ series: SeriesID) throws -> (RegisteredModel, Data)? {

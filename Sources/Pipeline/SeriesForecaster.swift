@@ -6,6 +6,8 @@ import Warehouse
 
 /// Which model a forecast uses.
 public enum ModelChoice: Sendable {
+    var isVersion: Bool { if case .version = self { true } else { false } }
+
     /// The current champion.
     case champion
     /// The champion at each day's run time (backtests); the current champion when none existed then,
@@ -52,12 +54,15 @@ public struct SeriesForecaster: Sendable {
     public func forecast(_ series: SeriesID, targetDates: [String], model choice: ModelChoice, kind: ForecastKind = .backtest,
                          runTime: String? = nil, on connection: Connection) throws -> [SeriesDayForecast] {
         let registry = ModelRegistry(connection: connection, layout: layout)
+        let asOf = runTime.map { AsOfRule(runTime: $0) } ?? .dayAhead(issueTime: policy.issueTime)
+        if policy.fallbackToBaseline, !choice.isVersion, try !registry.hasChampion(series) {
+            return try coldStart(series, targetDates: targetDates, kind: kind, asOf: asOf, on: connection)
+        }
         var resolved: [(date: String, model: Result<(RegisteredModel, Data, String), Error>)] = []
         for date in targetDates.sorted() {
             guard LocalDate(date) != nil else { resolved.append((date, .failure(ForecastError.badDate(date)))); continue }
             resolved.append((date, Result { try chooseModel(series, target: date, choice: choice, registry: registry, connection: connection) }))
         }
-        let asOf = runTime.map { AsOfRule(runTime: $0) } ?? .dayAhead(issueTime: policy.issueTime)
         var output: [SeriesDayForecast] = []
         var index = 0
         while index < resolved.count {
@@ -168,6 +173,45 @@ public struct SeriesForecaster: Sendable {
         return output
     }
 
+    /// A series with no model yet (cold start, e.g. too little history to train): with the seasonal-naive
+    /// fallback allowed, its baseline (the same hour at the shortest weekly lag, else its 28-day same-hour
+    /// mean, as known at each day's run time), flagged `fallback = 'seasonal_naive'` with model version 0
+    /// and no interval, instead of no forecast. The delay and lags are the catalog's.
+    private func coldStart(_ series: SeriesID, targetDates: [String], kind: ForecastKind, asOf: AsOfRule,
+                           on connection: Connection) throws -> [SeriesDayForecast] {
+        var output = targetDates.filter { LocalDate($0) == nil }.map {
+            SeriesDayForecast(date: $0, rows: .failure(ForecastError.badDate($0)), note: "")
+        }
+        let dates = targetDates.filter { LocalDate($0) != nil }.sorted()
+        guard let first = dates.first, let last = dates.last else { return output }
+        let settings = try FeatureSettings.catalog(series, layout: layout, on: connection)
+        let data = try query.fetch(on: connection, layout: layout, series: series, start: first, end: last, settings: settings,
+                                   requireTarget: false, asOf: asOf)
+        let baseline = SeasonalNaive(settings: settings)
+        var byDay: [String: [Int]] = [:]
+        for (row, key) in data.keys.enumerated() { byDay[key.localDate, default: []].append(row) }
+        for date in dates {
+            var dayRows: [ForecastRow] = []
+            for index in byDay[date] ?? [] {
+                guard let value = baseline.value(data.matrix, row: index) else { dayRows = []; break }
+                let key = data.keys[index]
+                var row = ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
+                                      prediction: value, lower: nil, upper: nil, modelVersion: 0, asOfDate: Self.dayBefore(key.localDate),
+                                      outOfDistribution: ["no model yet: seasonal-naive fallback"])
+                row.fallback = "seasonal_naive"
+                row.kind = kind
+                row.runTime = key.runTime
+                row.weatherIssuedAt = key.weatherIssuedAt
+                row.sqmdKnownAt = key.sqmdKnownAt
+                dayRows.append(row)
+            }
+            output.append(.init(date: date, rows: dayRows.isEmpty ? .failure(ForecastError.coldStartWithoutHistory(series: series, date: date))
+                                                                     : .success(dayRows),
+                                note: "no champion yet (cold start)"))
+        }
+        return output
+    }
+
     /// `as_of_date` of a row: D - 1, the day a day-ahead forecast of D is made (run_time has the instant).
     static func dayBefore(_ target: String) -> String {
         LocalDate(target).map { $0.adding(days: -1).description } ?? target
@@ -220,6 +264,7 @@ public enum ForecastError: Error, CustomStringConvertible {
     case featuresMissing(series: SeriesID, version: Int, missing: [String])
     case inconsistentModel(series: SeriesID, version: Int, listed: Int, inModel: Int)
     case missingWeather(series: SeriesID, date: String, missingHours: Int, hours: Int, runTime: String, baselineMissing: Bool = false)
+    case coldStartWithoutHistory(series: SeriesID, date: String)
 
     public var description: String {
         switch self {
@@ -233,6 +278,9 @@ public enum ForecastError: Error, CustomStringConvertible {
         case let .featuresMissing(series, version, missing):
             return "Model \(series) v\(version) needs features the current feature SQL no longer produces: \(missing.joined(separator: ", ")). "
                 + "Retrain the series or restore those columns in sql/features/dayahead_features.sql."
+        case let .coldStartWithoutHistory(series, date):
+            return "\(series) has no model yet and no history known on the run time of \(date) for the seasonal-naive fallback "
+                + "(its weekly lag and 28-day mean are empty): load its SQMD (gridcast load sqmd), or check the calendar has the day."
         case let .missingWeather(series, date, missingHours, hours, runTime, baselineMissing):
             let base = "\(series) \(date): \(missingHours) of \(hours) hours have no weather forecast issued at or before the run time \(runTime)"
             if baselineMissing { return base + ", and the seasonal-naive fallback has no history for them either." }

@@ -201,17 +201,7 @@ public struct SeriesTrainer: Sendable {
     /// The series' delay and lags: the configuration's, or the catalog's with the run's overrides.
     private func featureSettings(_ series: SeriesID, on connection: Connection) throws -> FeatureSettings {
         guard let overrides = configuration.catalogFeatures else { return configuration.features }
-        let row = try connection.execute("""
-            select delay_days, lag_days::text as lag_days
-            from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog where series_id = $1
-            """, [series.description], name: "series delay and lags \(series)").first
-        let delay = overrides.delayDays ?? row?.int("delay_days") ?? FeatureSettings().delayDays
-        // Lags follow a delay given for this run unless lags are given too; else the catalog's, else the defaults.
-        let catalogLags = overrides.delayDays == nil ? row?.string("lag_days").map(ModelRegistry.parseTextArray) : nil
-        let lags = overrides.lagDays ?? catalogLags?.compactMap { Int($0) } ?? FeatureSettings.defaultLags(delayDays: delay)
-        let settings = FeatureSettings(delayDays: delay, lagDays: lags)
-        try settings.validate()
-        return settings
+        return try FeatureSettings.catalog(series, overrides: overrides, layout: layout, on: connection)
     }
 
     /// Days of `series` a person took out of training (training_exclusions, migration 0018): date to reason.

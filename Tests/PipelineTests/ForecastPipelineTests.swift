@@ -152,6 +152,37 @@ struct ForecastPipelineTests {
         #expect(try connection.execute("select sum(predicted_lossadjustedload) as s from \(Self.table)", name: "sum").first?.double("s") == before)
     }
 
+    @Test("a series without a model (cold start) gets its flagged seasonal-naive baseline with the fallback, an error without")
+    func coldStart() throws {
+        let (_, connection) = try Self.prepared("fccold")
+        let cold = SeriesID(loadProfile: "MEDCI", loadSegment: "SOLAR")
+        var run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        let days = ["2024-12-10", "2024-12-11"]
+        let refused = try run.run(series: [cold], targetDates: days, runID: try Self.runID(connection, kind: .backfill), on: connection)
+        #expect(refused.rowsWritten == 0 && refused.failures.count == 2)
+        #expect(refused.failures.first?.error?.contains("has no approved model") == true, "\(refused.failures)")
+
+        run.policy.fallbackToBaseline = true
+        let result = try run.run(series: [cold, Self.series], targetDates: days, runID: try Self.runID(connection, kind: .backfill),
+                                 on: connection, failFast: true)
+        #expect(result.rowsWritten == 4 * 24)
+        #expect(result.days.filter { $0.series == cold }.allSatisfy { $0.note.contains("cold start") && $0.modelVersion == 0 })
+        // Each hour is the same hour 21 days back as known on the run time: the lag feature itself.
+        let features = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: cold, start: days[0],
+                                                       end: days[1], settings: FeatureSettings(), requireTarget: false, asOf: .dayAhead())
+        let lag = features.matrix.column("lag_21d").map(Double.init)
+        let stored = try connection.execute("""
+            select predicted_lossadjustedload as p, fallback, model_version, predicted_lower_bound is null as no_bounds,
+                   model_registered_at is null as no_model, in_sample
+            from \(Self.table) where series_id = 'MEDCI-SOLAR' order by forecast_datetime
+            """, name: "cold start rows").rows
+        #expect(stored.map { $0.double("p") ?? .nan } == lag && lag.allSatisfy(\.isFinite))
+        #expect(stored.allSatisfy { $0.string("fallback") == "seasonal_naive" && $0.int("model_version") == 0
+            && $0.bool("no_bounds") == true && $0.bool("no_model") == true && $0.bool("in_sample") == false })
+        // The trained series next to it is forecast by its model, not the fallback.
+        #expect(try Self.count(connection, "series_id = 'SMLCOM-SOLAR' and fallback is null") == 48)
+    }
+
     @Test("backfill forecasts each day as of the day before, and the BI reader sees accuracy against actuals")
     func backfillAndAccuracy() throws {
         let (_, connection) = try Self.prepared("fcback", endDate: "2024-11-20")
