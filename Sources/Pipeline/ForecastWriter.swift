@@ -77,9 +77,10 @@ public struct ForecastWriter {
                 """, name: "merge forecasts").affectedRows
             try supersedeOlderRows(of: rows, series: series, on: tx)
             if let completion {
+                // now(), the write's start: Citus runs no volatile function (clock_timestamp) in a distributed write.
                 try tx.execute("""
                     update \(SQLIdentifier.quoteValidated(layout.operationalSchema)).run_log
-                    set status = $2, rows = $3, error = $4, finished_at = clock_timestamp()
+                    set status = $2, rows = $3, error = $4, finished_at = now()
                     where run_id = $1::uuid and status = 'running'
                     """, [runID, completion.status, inserted, completion.error.map { String($0.prefix(4000)) }],
                     name: "finish the run with its rows")

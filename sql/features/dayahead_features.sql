@@ -47,7 +47,7 @@ with params as (
            current_setting('gridcast.known_at')::timestamptz              as known_at
 ),
 series as (
-    select c.load_profile, c.load_segment, c.location, c.meter_threshold, l.time_zone
+    select c.load_profile, c.load_segment, c.location, c.meter_threshold, l.time_zone, l.heating_base_c, l.cooling_base_c
     from {{operational_schema}}.series_catalog c
     join {{input_schema}}.weather_locations l on l.location = c.location
     join params p on c.load_profile = p.load_profile and c.load_segment = p.load_segment
@@ -265,8 +265,8 @@ select t.hour_start_utc,
        -- weather
        w.temperature_2m,
        w.apparent_temperature,
-       greatest(w.temperature_2m - 18.3, 0)             as cooling_degrees,
-       greatest(15.5 - w.temperature_2m, 0)             as heating_degrees,
+       greatest(w.temperature_2m - sr.cooling_base_c, 0) as cooling_degrees,
+       greatest(sr.heating_base_c - w.temperature_2m, 0) as heating_degrees,
        w.relative_humidity_2m,
        w.wind_speed_10m,
        w.cloud_cover,
@@ -285,6 +285,7 @@ select t.hour_start_utc,
        nd.shape                                         as newest_day_shape
 from targets t
 cross join params p
+cross join series sr
 join lags g on g.hour_start_utc = t.hour_start_utc
 left join labels a on a.hour_start_utc = t.hour_start_utc
 left join weather w on w.target_hour = t.hour_start_utc and w.part = 'state'
