@@ -84,15 +84,14 @@ struct TrainCommand: ParsableCommand {
         try CommandRunner.run(options, command: "train") { logger in
             let connection = try options.connect(logger)
             let layout = options.layout
-            let selected = try seriesOptions.selection.resolve(on: connection, layout: layout)
-            let (series, skipped) = ifDrifted ? try SeriesDrift.partition(selected, on: connection, layout: layout) : (selected, [])
+            let (series, skipped) = try selectSeries(on: connection)
             if !options.json {
-                for drift in skipped { print("\(drift.series.description.padding(toLength: 16, withPad: " ", startingAt: 0)) skipped: \(drift.explanation)") }
+                for (id, reason) in skipped { print("\(id.description.padding(toLength: 16, withPad: " ", startingAt: 0)) skipped: \(reason)") }
             }
             let skippedRows: [JSONValue] = skipped.map { ["series": .string($0.series.description), "status": "skipped",
-                                                          "reason": .string($0.explanation)] }
+                                                          "reason": .string($0.reason)] }
             if series.isEmpty {
-                if !options.json { print("No selected series drifted; nothing trained.") }
+                if !options.json { print("No selected series to train.") }
                 return ["series": [], "skipped": .array(skippedRows)]
             }
             var run = TrainingRun(target: options.target, layout: layout, configuration: configuration,
@@ -133,8 +132,27 @@ struct TrainCommand: ParsableCommand {
                 }
             }
             if let failure, failures > 0 { throw failure }
-            return ifDrifted ? ["series": .array(rows), "skipped": .array(skippedRows)] : ["series": .array(rows)]
+            return skipped.isEmpty && !ifDrifted ? ["series": .array(rows)] : ["series": .array(rows), "skipped": .array(skippedRows)]
         }
+    }
+
+    /// The series to train and those skipped with why: with --all, series without any actuals yet; with
+    /// --if-drifted, series that did not drift.
+    private func selectSeries(on connection: Connection) throws -> (train: [SeriesID], skipped: [(series: SeriesID, reason: String)]) {
+        var series = try seriesOptions.selection.resolve(on: connection, layout: options.layout)
+        var skipped: [(series: SeriesID, reason: String)] = []
+        if seriesOptions.selection.all {
+            let empty = try SeriesSelection.withoutActuals(series, on: connection, layout: options.layout)
+            skipped += series.filter(empty.contains).map { ($0, "no actuals (SQMD) for this series in the warehouse yet; load its data, "
+                + "or deactivate it: update series_catalog set active = false where series_id = '\($0)'") }
+            series = series.filter { !empty.contains($0) }
+        }
+        if ifDrifted {
+            let (drifted, steady) = try SeriesDrift.partition(series, on: connection, layout: options.layout)
+            skipped += steady.map { ($0.series, $0.explanation) }
+            series = drifted
+        }
+        return (series, skipped)
     }
 }
 
