@@ -61,17 +61,20 @@ public struct SeriesSelection: Sendable {
         return sharded(chosen)
     }
 
-    /// The series of `series` that have no actuals at all in the warehouse (no SQMD for them was ever
-    /// loaded): `train --all` lists them as skipped instead of failing on each (a catalog row added
-    /// before its data, or a seeded sample series on a real warehouse).
+    /// The series of `series` whose load profile has no SQMD at all in the warehouse: `train --all` lists
+    /// them as skipped instead of failing on each (a catalog row added before its data, or a seeded sample
+    /// series on a real warehouse). The stored hourly actuals answer first (indexed); only a series
+    /// without them is looked up in the SQMD itself, which rows loaded without gridcast's loader reach.
     public static func withoutActuals(_ series: [SeriesID], on connection: Connection, layout: SchemaLayout) throws -> Set<SeriesID> {
         let schema = SQLIdentifier.quoteValidated(layout.operationalSchema)
+        let input = SQLIdentifier.quoteValidated(layout.inputSchema)
         let rows = try connection.execute("""
             select c.load_profile, c.load_segment
             from \(schema).series_catalog c
             where c.series_id = any ($1::text[])
               and not exists (select 1 from \(schema).series_actuals_hourly a
                               where a.load_profile = c.load_profile and a.load_segment = c.load_segment)
+              and not exists (select 1 from \(input).sqmd q where q.loadprofile = c.load_profile)
             """, [SQLTextArray(series.map(\.description))], name: "series without actuals").rows
         return Set(rows.compactMap { row in
             guard let profile = row.string("load_profile"), let segment = row.string("load_segment") else { return nil }

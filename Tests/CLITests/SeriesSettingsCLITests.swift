@@ -30,7 +30,7 @@ struct SeriesSettingsCLITests {
             insert into \(Self.catalog) (load_profile, load_segment) values ('LRGCOM', 'SOLAR');
             """, name: "a telemetry series, and one without data yet")
         let all = try warehouse.mustRun(["train", "--all"] + CLIWarehouse.trainArguments)
-        #expect(all.stdout.contains("LRGCOM-SOLAR     skipped: no actuals (SQMD) for this series in the warehouse yet"), "\(all.stdout)")
+        #expect(all.stdout.contains("LRGCOM-SOLAR     skipped: no SQMD for its load profile in the warehouse yet"), "\(all.stdout)")
         #expect(try Self.trainedSettings(warehouse, "RES-SOLAR") == "1 [2, 3, 4, 5, 6, 7, 14, 21, 28, 35, 364]")
         #expect(try Self.trainedSettings(warehouse, "RES-NONSOLAR") == "14 [21, 28, 35, 42, 364]")
 

@@ -143,7 +143,7 @@ struct TrainCommand: ParsableCommand {
         var skipped: [(series: SeriesID, reason: String)] = []
         if seriesOptions.selection.all {
             let empty = try SeriesSelection.withoutActuals(series, on: connection, layout: options.layout)
-            skipped += series.filter(empty.contains).map { ($0, "no actuals (SQMD) for this series in the warehouse yet; load its data, "
+            skipped += series.filter(empty.contains).map { ($0, "no SQMD for its load profile in the warehouse yet; load its data, "
                 + "or deactivate it: update series_catalog set active = false where series_id = '\($0)'") }
             series = series.filter { !empty.contains($0) }
         }
