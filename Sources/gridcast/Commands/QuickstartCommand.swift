@@ -69,7 +69,7 @@ struct QuickstartCommand: ParsableCommand {
             let tomorrow = try ForecastRun.tomorrow(at: "san_diego", on: connection, layout: layout)
             guard let todayDate = LocalDate(tomorrow)?.adding(days: -1) else { throw ForecastError.badDate(tomorrow) }
             try loadSample(connection: connection, layout: layout, base: base, today: todayDate, logger: logger)
-            let trained = try train(target: connection.target, layout: layout, connection: connection, logger: logger)
+            let trained = try train(target: connection.target, layout: layout, connection: connection, today: todayDate, logger: logger)
             let written = try forecast(connection: connection, layout: layout, today: todayDate, logger: logger)
             try printAccuracy(connection: connection, layout: layout)
             try printNextSteps(layout: layout, cluster: cluster)
@@ -116,9 +116,14 @@ struct QuickstartCommand: ParsableCommand {
         Progress.step("Calendar: \(filled.hours) hours for \(filled.location).")
     }
 
-    private func train(target: ConnectionTarget, layout: SchemaLayout, connection: Connection, logger: Logger) throws -> Int {
+    private func train(target: ConnectionTarget, layout: SchemaLayout, connection: Connection, today: LocalDate,
+                       logger: Logger) throws -> Int {
         var configuration = TrainingConfiguration()
         configuration.trials = trials
+        // Trained (and refit) up to the day before the backfilled days, so every backfilled day is out of
+        // sample and the accuracy table grades them all: a model refit through the newest actuals has
+        // seen those days, and its backtests of them are in-sample, left out of accuracy.
+        configuration.endDate = today.adding(days: -(backfillDays + 1)).description
         let series = try SeriesSelection(all: true).resolve(on: connection, layout: layout)
         Progress.step("Training \(series.count) series (\(trials) search trials each; `gridcast train --all` defaults to 50) ...")
         let log = try RunLog(target: target, layout: layout, logger: logger)
