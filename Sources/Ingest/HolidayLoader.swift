@@ -65,8 +65,11 @@ public struct HolidayLoader {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         guard let header = lines.first else { throw HolidayLoadError.badHeader(path: path, found: "") }
-        let columns = CSVLine.fields(header.hasPrefix("\u{FEFF}") ? String(header.dropFirst()) : header)
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let headerText = header.hasPrefix("\u{FEFF}") ? String(header.dropFirst()) : header
+        guard case let .success(headerFields) = CSVRecordParser.split(ArraySlice(headerText.utf8)) else {
+            throw HolidayLoadError.badHeader(path: path, found: header)
+        }
+        let columns = headerFields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let dateColumn = columns.firstIndex(of: "date"), let nameColumn = columns.firstIndex(of: "name"),
               columns.contains("region") || region != nil else {
             throw HolidayLoadError.badHeader(path: path, found: header)
@@ -75,7 +78,13 @@ public struct HolidayLoader {
         var rows: [Row] = [], rejects: [Reject] = []
         for (offset, raw) in lines.enumerated().dropFirst() where !raw.trimmingCharacters(in: .whitespaces).isEmpty {
             let line = offset + 1
-            let fields = CSVLine.fields(raw).map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields: [String]
+            switch CSVRecordParser.split(ArraySlice(raw.utf8)) {
+            case let .success(split): fields = split.map { $0.trimmingCharacters(in: .whitespaces) }
+            case let .failure(problem):
+                rejects.append(Reject(line: line, raw: raw, reason: "bad_quote: \(problem)"))
+                continue
+            }
             func field(_ index: Int?) -> String? { index.flatMap { $0 < fields.count ? fields[$0] : nil } }
             guard fields.count == columns.count else {
                 rejects.append(Reject(line: line, raw: raw, reason: "wrong_field_count: \(fields.count) fields, the header has \(columns.count)"))
@@ -146,33 +155,5 @@ public struct HolidayLoader {
             throw HolidayLoadError.everyRowRejected(path: file, rejected: rejects.count, firstReason: first.reason)
         }
         return summary
-    }
-}
-
-/// One CSV record on one line: comma-separated fields, double quotes around a field that holds a
-/// comma or a quote, a doubled quote inside it (RFC 4180 without line breaks inside fields).
-enum CSVLine {
-    static func fields(_ line: String) -> [String] {
-        var fields: [String] = [], current = "", quoted = false
-        var characters = line.makeIterator()
-        var pending: Character?
-        while let character = pending ?? characters.next() {
-            pending = nil
-            switch character {
-            case "\"" where quoted:
-                if let next = characters.next() {
-                    if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
-                } else {
-                    quoted = false
-                }
-            case "\"" where current.isEmpty: quoted = true
-            case "," where !quoted:
-                fields.append(current)
-                current = ""
-            default: current.append(character)
-            }
-        }
-        fields.append(current)
-        return fields
     }
 }

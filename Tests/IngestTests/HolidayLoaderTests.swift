@@ -47,15 +47,16 @@ struct HolidayLoaderTests {
             2024-03-01,Harbour Day,AU-NSW,festival
             2024-03-02,Somewhere Day,AU-VIC,public
             2024-03-03,,AU-NSW,public
+            2024-03-04,"Unclosed,AU-NSW,public
             """)
         let summary = try HolidayLoader(layout: Self.layout).load(path: path, runID: nil, on: connection)
-        #expect(summary.read == 8 && summary.upserted == 4 && summary.rejected == 4)
+        #expect(summary.read == 9 && summary.upserted == 4 && summary.rejected == 5)
         #expect(summary.regions == ["AU-NSW"] && summary.locations == ["sydney"])
         let rejects = try connection.execute("""
             select line_number, split_part(reason, ':', 1) as reason from gridcast_input_dev.load_rejects
             where source_kind = 'holidays' order by line_number
             """, name: "rejects").rows.map { "\($0.int("line_number") ?? 0) \($0.string("reason") ?? "")" }
-        #expect(rejects == ["6 bad_date", "7 bad_kind", "8 unknown_region", "9 bad_name"])
+        #expect(rejects == ["6 bad_date", "7 bad_kind", "8 unknown_region", "9 bad_name", "10 bad_quote"])
 
         try CalendarTableWriter(layout: Self.layout).fill(location: "sydney", from: LocalDate("2024-01-01")!,
                                                           through: LocalDate("2024-12-31")!, on: connection)
