@@ -25,8 +25,9 @@ public struct SeriesFeatures: Sendable {
     public let matrix: FeatureMatrix
 }
 
-/// Runs a feature SQL template for one series and reads the result with COPY TO STDOUT.
-/// Identifiers are substituted (quoted) into the template; values are bound with set_config.
+/// Runs a feature SQL template for one series and reads its result.
+/// Identifiers are substituted (quoted) into the template; values are bound parameters ($1 ... $12,
+/// `FeatureParameters`).
 public struct FeatureQuery: Sendable {
     public let template: SQLTemplate
     public static let keyColumns = ["hour_start_utc", "local_date", "local_hour", "dst_fold", "target",
@@ -73,33 +74,14 @@ public struct FeatureQuery: Sendable {
                       settings: FeatureSettings, requireTarget: Bool, asOf: AsOfRule = .dayAhead()) throws -> SeriesFeatures {
         try settings.validate()
         let sql = try statement(layout)
+        let parameters = FeatureParameters(series: series, start: start, end: end, settings: settings,
+                                           requireTarget: requireTarget, asOf: asOf)
         return try connection.transaction(name: "features \(series)") { tx in
-            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, asOf: asOf, on: tx)
-            let columns = try tx.execute("select * from (\(sql)) features limit 0", name: "feature columns \(template.origin)").columnNames
-            guard Array(columns.prefix(Self.keyColumns.count)) == Self.keyColumns else {
-                throw FeatureError.templateShape("the first columns must be \(Self.keyColumns.joined(separator: ", ")), got \(columns.prefix(5).joined(separator: ", "))")
-            }
-            let featureColumns = Array(columns.dropFirst(Self.keyColumns.count))
-            let names = featureColumns.flatMap { $0 == "same_hour_lags" ? settings.lagFeatureNames : [$0] }
-            var keys: [FeatureRowKey] = [], targets: [Double?] = [], values: [Float] = []
-            try tx.copyOut("copy (\(sql)) to stdout", name: "feature matrix \(series)") { row in
-                keys.append(FeatureRowKey(hourStart: row.string(0) ?? "", localDate: row.string(1) ?? "",
-                                          localHour: row.string(2).flatMap { Int($0) } ?? 0, dstFold: row.string(3).flatMap { Int($0) } ?? 0,
-                                          runTime: row.string(5) ?? "", weatherIssuedAt: row.string(6), sqmdKnownAt: row.string(7)))
-                targets.append(row.double(4))
-                for (offset, column) in featureColumns.enumerated() {
-                    let index = Self.keyColumns.count + offset
-                    if column == "same_hour_lags" {
-                        let lags = Self.parseArray(row.string(index))
-                        for position in 0..<settings.lagDays.count {
-                            values.append(position < lags.count ? lags[position].map(Float.init) ?? .nan : .nan)
-                        }
-                    } else {
-                        values.append(Self.number(row, index))
-                    }
-                }
-            }
-            return SeriesFeatures(keys: keys, targets: targets, matrix: FeatureMatrix(featureNames: names, values: values))
+            try Self.printTimestampsInUTC(tx)
+            // One extended-protocol statement with the values bound: the result carries its column names,
+            // so no probe query is needed (COPY takes no parameters).
+            let result = try tx.execute(sql, parameters.values, name: "feature matrix \(series)")
+            return try Self.read(result, settings: settings)
         }
     }
 
@@ -110,44 +92,85 @@ public struct FeatureQuery: Sendable {
                         analyze: Bool = true) throws -> String {
         try settings.validate()
         let sql = try statement(layout)
+        let parameters = FeatureParameters(series: series, start: start, end: end, settings: settings,
+                                           requireTarget: requireTarget, asOf: asOf)
         return try connection.transaction(name: "explain features \(series)") { tx in
-            try bind(series: series, start: start, end: end, settings: settings, requireTarget: requireTarget, asOf: asOf, on: tx)
-            let plan = try tx.execute("explain \(analyze ? "(analyze, buffers) " : "")\(sql)", name: "explain feature query")
+            try Self.printTimestampsInUTC(tx)
+            let plan = try tx.execute("explain \(analyze ? "(analyze, buffers) " : "")\(sql)", parameters.values,
+                                      name: "explain feature query")
             return plan.rows.compactMap { $0.string(at: 0) }.joined(separator: "\n")
         }
     }
 
-    /// The rendered template without trailing semicolons, so it can be wrapped in COPY or EXPLAIN.
-    private func statement(_ layout: SchemaLayout) throws -> String {
+    /// The rendered template without trailing semicolons, so it can be wrapped in EXPLAIN or PREPARE.
+    public func statement(_ layout: SchemaLayout) throws -> String {
         var sql = try rendered(layout).trimmingCharacters(in: .whitespacesAndNewlines)
         while sql.hasSuffix(";") { sql.removeLast() }
         return sql
     }
 
-    /// Binds the template's values as transaction-local settings; they never become SQL text.
-    private func bind(series: SeriesID, start: String, end: String, settings: FeatureSettings, requireTarget: Bool,
-                      asOf: AsOfRule, on tx: Connection) throws {
-        let parameters: [(String, String)] = [
-            // Timestamps in the output (hour starts, lineage) print in UTC, so they compare as text.
-            ("TimeZone", "UTC"),
-            ("gridcast.load_profile", series.loadProfile), ("gridcast.load_segment", series.loadSegment),
-            ("gridcast.start_date", start), ("gridcast.end_date", end),
-            ("gridcast.delay_days", String(settings.delayDays)),
-            ("gridcast.lag_days", "{" + settings.lagDays.map(String.init).joined(separator: ",") + "}"),
-            ("gridcast.require_target", requireTarget ? "true" : "false"),
-            ("gridcast.history_start", LocalDate(start).map { $0.adding(days: -(settings.lagDays.max() ?? 0) - 35).description } ?? start),
-            ("gridcast.run_time", asOf.runTime ?? ""), ("gridcast.issue_time", asOf.issueTime),
-            ("gridcast.weather_mode", asOf.weather.rawValue), ("gridcast.known_at", asOf.knownAt ?? "now"),
-        ]
-        for (name, value) in parameters {
-            try tx.execute("select set_config($1, $2, true)", [name, value], name: "feature parameter \(name)")
+    /// The feature SQL as a prepared statement and one EXECUTE with example values: what
+    /// `gridcast features print` shows, runnable in psql as printed, with the values in the EXECUTE's
+    /// argument list for a DBA to change. The same statement and values gridcast binds.
+    public func handRunScript(_ layout: SchemaLayout, example: FeatureParameters) throws -> String {
+        """
+        -- The day-ahead feature SQL of this environment, as gridcast runs it with bound values.
+        -- Run it in psql (\\i this_file.sql); change the values of the EXECUTE at the end (the
+        -- parameters are described in the header below) and run the EXECUTE again.
+        set "TimeZone" = 'UTC';
+        deallocate all;
+        prepare dayahead_features(\(FeatureParameters.types.joined(separator: ", "))) as
+        \(try statement(layout));
+
+        execute dayahead_features(\(example.literals.joined(separator: ", ")));
+        """
+    }
+
+    /// Timestamps in the output (hour starts, lineage) print in UTC, so they compare as text.
+    private static func printTimestampsInUTC(_ tx: Connection) throws {
+        try tx.execute("select set_config('TimeZone', 'UTC', true)", name: "feature query time zone")
+    }
+
+    /// The matrix from the query's text result: key columns first, then features; `same_hour_lags`
+    /// becomes one column per lag.
+    private static func read(_ result: QueryResult, settings: FeatureSettings) throws -> SeriesFeatures {
+        let columns = result.columnNames
+        guard Array(columns.prefix(keyColumns.count)) == keyColumns else {
+            throw FeatureError.templateShape("the first columns must be \(keyColumns.joined(separator: ", ")), "
+                                             + "got \(columns.prefix(5).joined(separator: ", "))")
         }
+        let featureColumns = Array(columns.dropFirst(keyColumns.count))
+        let names = featureColumns.flatMap { $0 == "same_hour_lags" ? settings.lagFeatureNames : [$0] }
+        var keys: [FeatureRowKey] = [], targets: [Double?] = [], values: [Float] = []
+        keys.reserveCapacity(result.rowCount)
+        targets.reserveCapacity(result.rowCount)
+        values.reserveCapacity(result.rowCount * names.count)
+        for row in 0..<result.rowCount {
+            keys.append(FeatureRowKey(hourStart: result[row, 0] ?? "", localDate: result[row, 1] ?? "",
+                                      localHour: result[row, 2].flatMap { Int($0) } ?? 0,
+                                      dstFold: result[row, 3].flatMap { Int($0) } ?? 0,
+                                      runTime: result[row, 5] ?? "", weatherIssuedAt: result[row, 6],
+                                      sqmdKnownAt: result[row, 7]))
+            targets.append(result.double(row, 4))
+            for (offset, column) in featureColumns.enumerated() {
+                let index = keyColumns.count + offset
+                if column == "same_hour_lags" {
+                    let lags = parseArray(result[row, index])
+                    for position in 0..<settings.lagDays.count {
+                        values.append(position < lags.count ? lags[position].map(Float.init) ?? .nan : .nan)
+                    }
+                } else {
+                    values.append(number(result, row, index))
+                }
+            }
+        }
+        return SeriesFeatures(keys: keys, targets: targets, matrix: FeatureMatrix(featureNames: names, values: values))
     }
 
     /// A numeric field as Float; booleans as 0/1; NULL or text as NaN (missing).
-    static func number(_ row: CopyOutRow, _ index: Int) -> Float {
-        if let value = row.double(index) { return Float(value) }
-        switch row.string(index) {
+    static func number(_ result: QueryResult, _ row: Int, _ column: Int) -> Float {
+        if let value = result.double(row, column) { return Float(value) }
+        switch result[row, column] {
         case "t": return 1
         case "f": return 0
         default: return .nan

@@ -1,4 +1,7 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The rows of a completed statement, in PostgreSQL text format. Owns the libpq result and frees it.
 public final class QueryResult {
@@ -23,6 +26,17 @@ public final class QueryResult {
         precondition(row < rowCount && column < columnNames.count, "result index out of range")
         if PQgetisnull(handle, Int32(row), Int32(column)) == 1 { return nil }
         return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
+    }
+
+    /// The value at a row and column index as a Double, nil for NULL or text that is not a number.
+    /// Parsed in place from libpq's buffer: feature matrices read tens of thousands of these.
+    public func double(_ row: Int, _ column: Int) -> Double? {
+        precondition(row < rowCount && column < columnNames.count, "result index out of range")
+        if PQgetisnull(handle, Int32(row), Int32(column)) == 1 { return nil }
+        guard let text = PQgetvalue(handle, Int32(row), Int32(column)), text.pointee != 0 else { return nil }
+        var end: UnsafeMutablePointer<CChar>?
+        let value = strtod(text, &end)
+        return end?.pointee == 0 ? value : nil
     }
 
     /// Every row, for small results.

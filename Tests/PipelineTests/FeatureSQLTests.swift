@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 import Warehouse
@@ -33,5 +34,90 @@ struct FeatureSQLTests {
             try connection.execute("update gridcast_input_dev.weather_locations set heating_base_c = 30, cooling_base_c = 20",
                                    name: "heating above cooling")
         }
+    }
+}
+
+/// The feature SQL takes its values as bound parameters ($1 ... $12): what gridcast binds and what a
+/// DBA runs by hand from `gridcast features print` must be the same query with the same result.
+@Suite("Feature SQL with bound parameters")
+struct FeatureParameterTests {
+    @Test("the printed PREPARE/EXECUTE script, run by psql, gives the rows gridcast reads, value for value")
+    func handRunScriptMatchesFetch() throws {
+        let target = try SampleWarehouse.clone("handrun")
+        let connection = try Connection.open(target)
+        let series = SeriesID(loadProfile: "RES", loadSegment: "SOLAR")
+        let settings = FeatureSettings()
+        let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
+                                                   start: "2024-08-01", end: "2024-08-02", settings: settings,
+                                                   requireTarget: false, asOf: .dayAhead())
+        let example = FeatureParameters(series: series, start: "2024-08-01", end: "2024-08-02", settings: settings,
+                                        requireTarget: false, asOf: .dayAhead())
+        let script = try SampleWarehouse.query.handRunScript(SampleWarehouse.layout, example: example)
+        #expect(!script.contains("current_setting"), "values are parameters, not settings")
+
+        let lines = try Self.psqlCSV(script, conninfo: target.conninfo)
+        let header = try #require(lines.first).split(separator: ",").map(String.init)
+        #expect(Array(header.prefix(FeatureQuery.keyColumns.count)) == FeatureQuery.keyColumns)
+        let rows = lines.dropFirst().map { Self.csvFields($0) }
+        #expect(rows.count == 48 && data.keys.count == 48, "two days of 24 hours: \(rows.count), \(data.keys.count)")
+        #expect(rows.map { $0[0] } == data.keys.map(\.hourStart), "hour starts, in order")
+        // Every scalar feature column agrees with the matrix gridcast built from its own bound query.
+        for (offset, name) in header.enumerated().dropFirst(FeatureQuery.keyColumns.count) where name != "same_hour_lags" {
+            let mine = data.matrix.column(name)
+            let theirs = rows.map { row -> Float in
+                switch row[offset] { case "": return .nan; case "t": return 1; case "f": return 0
+                default: return Double(row[offset]).map(Float.init) ?? .nan }
+            }
+            #expect(zip(mine, theirs).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(name)")
+        }
+    }
+
+    @Test("a hostile series name stays a value: quoted in the printed EXECUTE, bound by gridcast")
+    func hostileValuesStayValues() throws {
+        let example = FeatureParameters(series: SeriesID(loadProfile: "R'ES; drop table x", loadSegment: "SOLAR"),
+                                        start: "2024-08-01", end: "2024-08-01", settings: FeatureSettings(),
+                                        requireTarget: false, asOf: .dayAhead())
+        #expect(example.literals[0] == "'R''ES; drop table x'")
+        #expect(example.literals[8] == "null", "no fixed run time: each day's own")
+        #expect(example.values.count == FeatureParameters.types.count)
+        let connection = try Connection.open(try SampleWarehouse.clone("hostile"))
+        let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout,
+                                                   series: SeriesID(loadProfile: "R'ES; drop table x", loadSegment: "SOLAR"),
+                                                   start: "2024-08-01", end: "2024-08-01", settings: FeatureSettings(),
+                                                   requireTarget: false, asOf: .dayAhead())
+        #expect(data.keys.isEmpty, "no such series: no rows, and no error from the quote")
+    }
+
+    /// Runs `script` with psql in CSV mode and returns the lines of the last result.
+    static func psqlCSV(_ script: String, conninfo: String) throws -> [String] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("features-\(UUID().uuidString).sql")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let psql = Process()
+        psql.executableURL = try TestCluster.cluster().binDirectory.appendingPathComponent("psql")
+        psql.arguments = ["-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f", file.path]
+        let output = Pipe(), errors = Pipe()
+        psql.standardOutput = output
+        psql.standardError = errors
+        try psql.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        psql.waitUntilExit()
+        try #require(psql.terminationStatus == 0, "psql: \(problems)")
+        return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// Splits one CSV line; the feature columns are numbers, timestamps and `{...}` arrays in quotes.
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false
+        for character in line {
+            switch character {
+            case "\"": quoted.toggle()
+            case "," where !quoted: fields.append(current); current = ""
+            default: current.append(character)
+            }
+        }
+        fields.append(current)
+        return fields
     }
 }

@@ -6,23 +6,23 @@
 -- weather and the temperature of the three days before, calendar and solar position.
 -- gridcast reads the result with COPY TO STDOUT.
 --
--- Parameters are session settings, so values are never part of the SQL text. gridcast binds them
--- with set_config($1, $2, true); by hand, SET them first, e.g. in psql after `gridcast features print`:
---   set gridcast.load_profile = 'RES';          -- series load profile
---   set gridcast.load_segment = 'SOLAR';        -- SOLAR | NONSOLAR
---   set gridcast.start_date = '2024-06-01';     -- first target date (local)
---   set gridcast.end_date = '2024-06-30';       -- last target date (local)
---   set gridcast.delay_days = '14';             -- SQMD delay: a target day D may use trade dates <= D - 1 - delay
---   set gridcast.lag_days = '{21,28,35,42,364}';-- same-hour lags in days; each must be >= delay + 1 (gridcast checks)
---   set gridcast.require_target = 'true';       -- true: hours with an actual only (training); false: every hour
---   set gridcast.history_start = '2023-05-01';  -- oldest trade date to read: start - longest lag - 35 days
---   set gridcast.run_time = '';                 -- one as-of instant for every target day (a live run: now),
---                                               -- or '' for each day's own: D - 1 at issue_time, local
---   set gridcast.issue_time = '09:00';          -- local time of day a day-ahead forecast is issued on D - 1
---   set gridcast.weather_mode = 'as_known';     -- as_known: only weather issued at or before the run time
---                                               -- as_issued_or_observed: that, else observed (training)
---                                               -- observed: observed weather only (hindsight, for comparison)
---   set gridcast.known_at = '2024-07-01 00:00+00'; -- targets (labels) as known at this instant (the run's start)
+-- Values are bound parameters, never part of the SQL text, and both PostgreSQL and Citus plan with them
+-- (Citus routes the query to the shard of the load profile). By hand: `gridcast features print` wraps
+-- this file in PREPARE dayahead_features(...) AS ...; followed by an EXECUTE with example values.
+--   $1  text        load profile of the series, e.g. 'RES'
+--   $2  text        load segment: SOLAR | NONSOLAR
+--   $3  date        first target date (local)
+--   $4  date        last target date (local)
+--   $5  int         SQMD delay: a target day D may use trade dates <= D - 1 - delay
+--   $6  int[]       same-hour lags in days, e.g. '{21,28,35,42,364}'; each >= delay + 1 (gridcast checks)
+--   $7  bool        true: hours with an actual only (training); false: every hour (forecasting)
+--   $8  date        oldest trade date to read: start - longest lag - 35 days
+--   $9  timestamptz one as-of instant for every target day (a live run: now), or NULL for each day's
+--                   own: D - 1 at the issue time, local
+--   $10 time        local time of day a day-ahead forecast is issued on D - 1, e.g. '09:00'
+--   $11 text        weather: as_known (only weather issued at or before the run time),
+--                   as_issued_or_observed (that, else observed: training), observed (hindsight only)
+--   $12 timestamptz targets (labels) as known at this instant (the run's start)
 -- Identifier placeholders: {{input_schema}}, {{operational_schema}}.
 --
 -- As-known rules (SPEC 8): the lags and rolling means of day D use, per SQMD key, the newest submission
@@ -34,17 +34,17 @@
 -- behind the day's history features).
 
 with params as (
-    select current_setting('gridcast.load_profile')                       as load_profile,
-           current_setting('gridcast.load_segment')                       as load_segment,
-           current_setting('gridcast.start_date')::date                   as start_date,
-           current_setting('gridcast.end_date')::date                     as end_date,
-           current_setting('gridcast.delay_days')::int                    as delay_days,
-           current_setting('gridcast.lag_days')::int[]                    as lag_days,
-           current_setting('gridcast.require_target')::bool               as require_target,
-           nullif(current_setting('gridcast.run_time'), '')::timestamptz  as run_time,
-           current_setting('gridcast.issue_time')::time                   as issue_time,
-           current_setting('gridcast.weather_mode')                       as weather_mode,
-           current_setting('gridcast.known_at')::timestamptz              as known_at
+    select $1::text         as load_profile,
+           $2::text         as load_segment,
+           $3::date         as start_date,
+           $4::date         as end_date,
+           $5::int          as delay_days,
+           $6::int[]        as lag_days,
+           $7::bool         as require_target,
+           $9::timestamptz  as run_time,
+           $10::time        as issue_time,
+           $11::text        as weather_mode,
+           $12::timestamptz as known_at
 ),
 series as (
     select c.load_profile, c.load_segment, c.location, c.meter_threshold, l.time_zone, l.heating_base_c, l.cooling_base_c
@@ -68,16 +68,15 @@ targets as (
     join target_days td on td.local_date = k.local_date
 ),
 -- The series' SQMD rows from far enough back for the longest lag, each with the span in which it was
--- the newest known submission of its key. The filters use the settings directly (not a join with
--- params) so PostgreSQL pushes them into the SQMD scan.
+-- the newest known submission of its key. The filters use the parameters directly (not a join with
+-- params) so PostgreSQL pushes them into the SQMD scan and Citus prunes to the load profile's shard.
 sqmd_rows as (
     select q.tradedatelocal, q.tradehourstartlocal, q.dst_fold, q.hour_start_utc,
            q.loadlal - q.genlal as net_kwh, q.metercount, q.known_from, q.known_until
     from {{input_schema}}.vw_sqmd_known q
-    where q.loadprofile = current_setting('gridcast.load_profile')
-      and {{operational_schema}}.load_segment_of(q.rategroup) = current_setting('gridcast.load_segment')
-      and q.tradedatelocal between current_setting('gridcast.history_start')::date
-                               and current_setting('gridcast.end_date')::date
+    where q.loadprofile = $1::text
+      and {{operational_schema}}.load_segment_of(q.rategroup) = $2::text
+      and q.tradedatelocal between $8::date and $4::date
       and q.known_from < q.known_until
 ),
 -- Vintages of the series' hourly net load: its value from each instant a submission arrived until the

@@ -1,0 +1,60 @@
+import Features
+import Warehouse
+
+/// The values the feature SQL takes as bound parameters, in the order of its header ($1 ... $12).
+/// Bound, not spliced: no value becomes SQL text, and PostgreSQL and Citus both plan with the values
+/// (Citus prunes to the shard of the load profile).
+public struct FeatureParameters: Sendable, Equatable {
+    public var loadProfile: String
+    public var loadSegment: String
+    public var startDate: String
+    public var endDate: String
+    public var delayDays: Int
+    public var lagDays: [Int]
+    public var requireTarget: Bool
+    /// Oldest trade date read: the start minus the longest lag minus 35 days (the 28-day rolling
+    /// window after the delay, with a week to spare).
+    public var historyStart: String
+    /// nil: each target day's own run time (D - 1 at `issueTime`, local).
+    public var runTime: String?
+    public var issueTime: String
+    public var weatherMode: AsOfRule.WeatherMode
+    /// PostgreSQL timestamptz text; `now` is the start of the query's transaction.
+    public var knownAt: String
+
+    /// The SQL types, in parameter order: what `PREPARE dayahead_features(...)` declares.
+    public static let types = ["text", "text", "date", "date", "int", "int[]", "bool", "date", "timestamptz",
+                               "time", "text", "timestamptz"]
+
+    public init(series: SeriesID, start: String, end: String, settings: FeatureSettings, requireTarget: Bool,
+                asOf: AsOfRule) {
+        loadProfile = series.loadProfile
+        loadSegment = series.loadSegment
+        startDate = start
+        endDate = end
+        delayDays = settings.delayDays
+        lagDays = settings.lagDays
+        self.requireTarget = requireTarget
+        historyStart = LocalDate(start).map { $0.adding(days: -(settings.lagDays.max() ?? 0) - 35).description } ?? start
+        runTime = asOf.runTime.flatMap { $0.isEmpty ? nil : $0 }
+        issueTime = asOf.issueTime
+        weatherMode = asOf.weather
+        knownAt = asOf.knownAt ?? "now"
+    }
+
+    /// The values in parameter order, ready to bind.
+    public var values: [any SQLBindable] {
+        [loadProfile, loadSegment, startDate, endDate, delayDays,
+         "{" + lagDays.map(String.init).joined(separator: ",") + "}", requireTarget, historyStart,
+         runTime, issueTime, weatherMode.rawValue, knownAt]
+    }
+
+    /// The values as SQL literals for a hand-run `EXECUTE` (what `gridcast features print` shows):
+    /// quoted, with quotes doubled, and NULL for no run time.
+    public var literals: [String] {
+        values.map { value in
+            guard let text = value.sqlText else { return "null" }
+            return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+    }
+}
