@@ -109,21 +109,26 @@ public struct CalendarTableWriter {
                 try writer.writeRows(location: location, clock: clock, geo: geo, from: from, through: through,
                                      regional: regional, to: $0)
             }
-            // Autovacuum never analyzes temp tables; without statistics the anti-join below can
+            // Autovacuum never analyzes temp tables; without statistics the merge below can
             // degrade to a nested loop over both tables.
             try tx.execute("analyze pg_temp.gridcast_calendar_stage", name: "calendar fill: analyze staging")
+            // The staged hours as one bound array, not an anti-join with the temp table: Citus cannot
+            // join a coordinator temp table in a write to a reference table. Hashed, so it stays linear.
+            let staged = try tx.execute("select array_agg(hour_start_utc)::text as hours from pg_temp.gridcast_calendar_stage",
+                                        name: "calendar fill: staged hours").first?.string("hours") ?? "{}"
             summary.deleted = try tx.execute("""
                 delete from \(table) c
                 where c.location = $1 and c.local_date between $2::date and $3::date
-                  and not exists (select 1 from pg_temp.gridcast_calendar_stage s
-                                  where s.location = c.location and s.hour_start_utc = c.hour_start_utc)
-                """, [location, from.description, through.description], name: "calendar fill: remove stale hours").affectedRows
+                  and not exists (select 1 from unnest($4::timestamptz[]) as s(hour_start_utc)
+                                  where s.hour_start_utc = c.hour_start_utc)
+                """, [location, from.description, through.description, staged],
+                name: "calendar fill: remove stale hours").affectedRows
             let merged = try tx.execute("""
                 with merged as (
                     insert into \(table) as c (\(list))
                     select \(list) from pg_temp.gridcast_calendar_stage order by hour_start_utc
                     on conflict (location, hour_start_utc) do update set
-                        \(values.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")), filled_at = now()
+                        \(values.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")), filled_at = excluded.filled_at
                     where (\(values.map { "c.\($0)" }.joined(separator: ", ")))
                           is distinct from (\(values.map { "excluded.\($0)" }.joined(separator: ", ")))
                     returning (xmax = 0) as inserted

@@ -75,9 +75,11 @@ public final class RunLog {
         guard let runID else {
             throw WarehouseError.unexpectedResult(statementName: "run log: \(status)", reason: "the run was never started")
         }
+        // statement_timestamp(), not clock_timestamp(): the same instant inside a transaction, but stable,
+        // which Citus requires of every function in a write to a reference table.
         let update = {
             try self.connection.execute("""
-                update \(self.table) set status = $2, rows = $3, error = $4, finished_at = clock_timestamp()
+                update \(self.table) set status = $2, rows = $3, error = $4, finished_at = statement_timestamp()
                 where run_id = $1::uuid and status = 'running'
                 """, [runID.uuidString.lowercased(), status, rows, error], name: "run log: \(status)")
         }

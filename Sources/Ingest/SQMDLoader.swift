@@ -102,6 +102,7 @@ public struct SQMDLoader {
         let counts = try connection.transaction(name: "load sqmd: merge") { connection in
             try connection.lockNamed(lockName, in: layout.runLocksTable, waitSeconds: options.lockWaitSeconds)
             try SQMDValidation.tune(connection)
+            try connection.writeShardsOverOneConnectionPerWorker()
             return try merge.merge(runID: runID)
         }
         if counts.inserted + counts.updated > 0 {

@@ -97,7 +97,8 @@ struct SQMDMerge {
                 on conflict (\(key)) do update
                 set loadlal = excluded.loadlal, genlal = excluded.genlal, metercount = excluded.metercount,
                     hour_start_utc = excluded.hour_start_utc, available_at = excluded.available_at,
-                    source_file = excluded.source_file, source_line = excluded.source_line, loaded_at = now()
+                    source_file = excluded.source_file, source_line = excluded.source_line,
+                    loaded_at = excluded.loaded_at  -- the column default: now(), evaluated once per statement
                 where (t.loadlal, t.genlal, t.metercount, t.hour_start_utc, t.available_at)
                       is distinct from (excluded.loadlal, excluded.genlal, excluded.metercount, excluded.hour_start_utc,
                                         excluded.available_at)

@@ -73,7 +73,7 @@ struct WeatherMerge {
     private func upsert(columns: [String], on tx: Connection) throws -> (inserted: Int, updated: Int) {
         func cast(_ column: String) -> String { column == "is_day" ? "s.is_day::smallint" : "s.\(column)" }
         let list = columns.map { ", \($0)" }.joined()
-        let sets = (columns.map { "\($0) = excluded.\($0)" } + ["source = excluded.source", "loaded_at = now()"])
+        let sets = (columns.map { "\($0) = excluded.\($0)" } + ["source = excluded.source", "loaded_at = excluded.loaded_at"])
             .joined(separator: ",\n        ")
         let sql = """
             with merged as (

@@ -24,11 +24,39 @@ public struct MigrationRunner {
     public let layout: SchemaLayout
     public let files: [MigrationFile]
     public var logger: Logger
+    /// Where applied files are recorded: `layout.historyTable` for the main set; the optional Citus
+    /// layout set (`migrations/citus/`) keeps its own history beside it.
+    public let historyTable: String
 
-    public init(layout: SchemaLayout, files: [MigrationFile], logger: Logger = Logger(label: "gridcast.migrate")) {
+    public init(layout: SchemaLayout, files: [MigrationFile], logger: Logger = Logger(label: "gridcast.migrate"),
+                historyTable: String? = nil) {
         self.layout = layout
         self.files = files
         self.logger = logger
+        self.historyTable = historyTable ?? layout.historyTable
+    }
+
+    /// The runner of the Citus layout set (`migrations/citus/NNNN_*.sql`, history in
+    /// `schema_migrations_citus`): applied after the main set by `gridcast migrate --distributed citus`,
+    /// and by every later `migrate` of an environment that has it.
+    public static func citus(layout: SchemaLayout, directory: URL, logger: Logger = Logger(label: "gridcast.migrate"))
+        throws -> MigrationRunner {
+        // A migrations folder without citus/ (an older copy) has no distributed layout: an empty set.
+        let folder = directory.appendingPathComponent("citus")
+        let files = FileManager.default.fileExists(atPath: folder.path) ? try MigrationFile.load(from: folder) : []
+        return MigrationRunner(layout: layout, files: files, logger: logger, historyTable: "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).schema_migrations_citus")
+    }
+
+    /// Whether this runner's history records an applied file (for the Citus set: whether the environment
+    /// is distributed; a `--distributed citus` that failed on plain PostgreSQL leaves an empty history).
+    public func hasApplied(on connection: Connection) throws -> Bool {
+        try !readHistory(connection).isEmpty
+    }
+
+    /// Whether this runner's history table exists.
+    public func hasHistory(on connection: Connection) throws -> Bool {
+        try connection.execute("select to_regclass($1) is not null as present", [historyTable],
+                               name: "find migration history").first?.bool("present") ?? false
     }
 
     struct HistoryRow { let version: Int; let name: String; let checksum: String; let appliedAt: String; let appliedBy: String }
@@ -72,9 +100,9 @@ public struct MigrationRunner {
     /// them; the loser of that race gets a duplicate error and finds them there on a second try.
     private func bootstrap(on connection: Connection) throws {
         do {
-            try connection.executeScript(bootstrapSQL, name: "create migration history \(layout.historyTable)")
+            try connection.executeScript(bootstrapSQL, name: "create migration history \(historyTable)")
         } catch let WarehouseError.server(error) where ["23505", "42P06", "42P07"].contains(error.sqlstate) {
-            try connection.executeScript(bootstrapSQL, name: "create migration history \(layout.historyTable)")
+            try connection.executeScript(bootstrapSQL, name: "create migration history \(historyTable)")
         }
     }
 
@@ -87,7 +115,7 @@ public struct MigrationRunner {
             let exists = try connection.execute("select to_regnamespace(quote_ident($1)) is not null as e", [schema],
                                                 name: "migrate: does \(schema) exist").first?.bool("e") ?? false
             guard exists else {
-                throw MigrationError.historyOfOtherSchemas(history: layout.historyTable, missing: schema, applied: history.count)
+                throw MigrationError.historyOfOtherSchemas(history: historyTable, missing: schema, applied: history.count)
             }
         }
     }
@@ -102,7 +130,7 @@ public struct MigrationRunner {
             -- Gridcast migrations for environment \(layout.environment.rawValue): schemas \(layout.inputSchema), \
             \(layout.operationalSchema), \(layout.biSchema); roles \(layout.loaderRole), \(layout.runnerRole), \(layout.biReaderRole).
             -- Review, then apply with: psql -v ON_ERROR_STOP=1 -f this_file.sql
-            -- Files already recorded in \(layout.historyTable) are skipped (psql \\if), so the script can be run again.
+            -- Files already recorded in \(historyTable) are skipped (psql \\if), so the script can be run again.
             \(bootstrapSQL)
 
             """
@@ -110,11 +138,11 @@ public struct MigrationRunner {
             text += """
 
                 -- ==== \(file.fileName) (checksum \(file.checksum)) ====
-                select not exists (select 1 from \(layout.historyTable) where version = \(file.version)) as gridcast_apply \\gset
+                select not exists (select 1 from \(historyTable) where version = \(file.version)) as gridcast_apply \\gset
                 \\if :gridcast_apply
                 begin;
                 \(try file.template.render(identifiers))
-                insert into \(layout.historyTable) (version, name, checksum, environment)
+                insert into \(historyTable) (version, name, checksum, environment)
                 values (\(file.version), \(literal(file.name)), \(literal(file.checksum)), \(literal(layout.environment.rawValue)))
                 on conflict (version) do nothing;
                 commit;
@@ -128,7 +156,7 @@ public struct MigrationRunner {
     var bootstrapSQL: String {
         """
         create schema if not exists \(SQLIdentifier.quote(layout.operationalSchema));
-        create table if not exists \(layout.historyTable) (
+        create table if not exists \(historyTable) (
             version      integer     primary key,
             name         text        not null,
             checksum     text        not null,
@@ -141,12 +169,10 @@ public struct MigrationRunner {
     }
 
     private func readHistory(_ connection: Connection) throws -> [HistoryRow] {
-        let exists = try connection.execute("select to_regclass($1) is not null as present", [layout.historyTable],
-                                            name: "find migration history").first?.bool("present") ?? false
-        guard exists else { return [] }
+        guard try hasHistory(on: connection) else { return [] }
         let rows = try connection.execute("""
             select version, name, checksum, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ') as applied_at, applied_by
-            from \(layout.historyTable) order by version
+            from \(historyTable) order by version
             """, name: "read migration history").rows
         return rows.map { row in
             HistoryRow(version: row.int("version") ?? -1, name: row.string("name") ?? "", checksum: row.string("checksum") ?? "",
@@ -183,12 +209,23 @@ public struct MigrationRunner {
         do {
             let appliedHere = try connection.transaction(name: file.fileName) { tx in
                 try lockHistory(tx, waitSeconds: lockWaitSeconds)
-                let done = try tx.execute("select exists (select 1 from \(layout.historyTable) where version = $1) as done",
+                let done = try tx.execute("select exists (select 1 from \(historyTable) where version = $1) as done",
                                           [file.version], name: "migrate: is \(file.fileName) applied").first?.bool("done") ?? false
                 if done { return false }
-                try tx.executeScript(sql, name: "migration \(file.fileName)")
+                // On Citus, DDL on a distributed and then a reference table in one transaction must use one
+                // connection per worker; elsewhere this sets an unused placeholder.
+                try tx.writeShardsOverOneConnectionPerWorker()
+                // One statement per execute: Citus refuses DDL on distributed tables in a multi-statement string.
+                for statement in SQLStatements.split(sql) {
+                    do {
+                        try tx.execute(statement.text, name: "migration \(file.fileName) line \(statement.line)")
+                    } catch let WarehouseError.server(error) {
+                        throw StatementFailure(line: error.position.map(statement.scriptLine) ?? statement.line,
+                                               underlying: .server(error))
+                    }
+                }
                 try tx.execute("""
-                    insert into \(layout.historyTable) (version, name, checksum, execution_ms, environment)
+                    insert into \(historyTable) (version, name, checksum, execution_ms, environment)
                     values ($1, $2, $3, $4, $5)
                     """, [file.version, file.name, file.checksum, Int(Date().timeIntervalSince(started) * 1000), layout.environment.rawValue],
                     name: "record migration \(file.fileName)")
@@ -198,13 +235,11 @@ public struct MigrationRunner {
                 logger.info("applied meanwhile by another migrate", metadata: ["file": "\(file.fileName)"])
                 return false
             }
+        } catch let failure as StatementFailure {
+            throw MigrationError.failed(file: file.path, line: failure.line, underlying: failure.underlying)
         } catch let error as WarehouseError {
             if case .lockNotAvailable = error { throw error }
-            var line: Int?
-            if case let .server(serverError) = error, let position = serverError.position {
-                line = SQLTemplate(sql, origin: file.path).line(ofCharacterPosition: position)
-            }
-            throw MigrationError.failed(file: file.path, line: line, underlying: error)
+            throw MigrationError.failed(file: file.path, line: nil, underlying: error)
         }
         logger.info("applied migration", metadata: [
             "file": "\(file.fileName)", "environment": "\(layout.environment.rawValue)",
@@ -213,9 +248,15 @@ public struct MigrationRunner {
         return true
     }
 
+    /// A statement of a migration file failed at `line` of the file.
+    private struct StatementFailure: Error {
+        let line: Int
+        let underlying: WarehouseError
+    }
+
     private func lockHistory(_ tx: Connection, waitSeconds: Double) throws {
-        try tx.waitingForLock("\(layout.historyTable) (migrations of \(layout.environment.rawValue))", waitSeconds: waitSeconds) {
-            try tx.execute("lock table \(layout.historyTable) in share row exclusive mode", name: "migrate: lock history")
+        try tx.waitingForLock("\(historyTable) (migrations of \(layout.environment.rawValue))", waitSeconds: waitSeconds) {
+            try tx.execute("lock table \(historyTable) in share row exclusive mode", name: "migrate: lock history")
         }
     }
 

@@ -52,6 +52,7 @@ public struct ForecastWriter {
         let table = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).dayahead_load_forecasts"
         let series = Array(Set(rows.map(\.series.description))).sorted()
         return try connection.transaction(name: "write forecasts") { tx in
+            try tx.writeShardsOverOneConnectionPerWorker()
             for name in series {  // sorted, so two runs lock in the same order and cannot deadlock
                 try tx.lockNamed("forecast.\(name)", in: layout.runLocksTable, waitSeconds: lockWaitSeconds)
             }

@@ -65,21 +65,21 @@ public struct SeriesSelection: Sendable {
     /// them as skipped instead of failing on each (a catalog row added before its data, or a seeded sample
     /// series on a real warehouse). The stored hourly actuals answer first (indexed); only a series
     /// without them is looked up in the SQMD itself, which rows loaded without gridcast's loader reach.
+    /// One indexed lookup per series rather than one correlated query over the catalog: each filters on
+    /// the load profile, so Citus routes it to one shard (a correlated NOT EXISTS from the catalog, a
+    /// reference table, into a distributed table is a join Citus cannot plan).
     public static func withoutActuals(_ series: [SeriesID], on connection: Connection, layout: SchemaLayout) throws -> Set<SeriesID> {
         let schema = SQLIdentifier.quoteValidated(layout.operationalSchema)
         let input = SQLIdentifier.quoteValidated(layout.inputSchema)
-        let rows = try connection.execute("""
-            select c.load_profile, c.load_segment
-            from \(schema).series_catalog c
-            where c.series_id = any ($1::text[])
-              and not exists (select 1 from \(schema).series_actuals_hourly a
-                              where a.load_profile = c.load_profile and a.load_segment = c.load_segment)
-              and not exists (select 1 from \(input).sqmd q where q.loadprofile = c.load_profile)
-            """, [SQLTextArray(series.map(\.description))], name: "series without actuals").rows
-        return Set(rows.compactMap { row in
-            guard let profile = row.string("load_profile"), let segment = row.string("load_segment") else { return nil }
-            return SeriesID(loadProfile: profile, loadSegment: segment)
-        })
+        var missing: Set<SeriesID> = []
+        for id in series {
+            let has = try connection.execute("""
+                select exists (select 1 from \(schema).series_actuals_hourly a where a.load_profile = $1 and a.load_segment = $2)
+                    or exists (select 1 from \(input).sqmd q where q.loadprofile = $1) as has
+                """, [id.loadProfile, id.loadSegment], name: "series without actuals: \(id)").first?.bool("has") ?? false
+            if !has { missing.insert(id) }
+        }
+        return missing
     }
 
     private func sharded(_ chosen: [SeriesID]) -> [SeriesID] {

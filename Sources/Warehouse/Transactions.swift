@@ -51,3 +51,29 @@ extension Connection {
         try execute("select set_config('lock_timeout', $1, true)", [previous], name: "lock \(lockName)")
     }
 }
+
+extension Connection {
+    /// On Citus, makes the rest of the current transaction write shards over one connection per worker.
+    /// A transaction that writes many shards in parallel and then reads or writes them again (the SQMD
+    /// merge, then the hourly actuals built from it) fails otherwise: "cannot perform query with
+    /// placements that were modified over multiple connections". On plain PostgreSQL the setting is an
+    /// unused placeholder and changes nothing.
+    public func writeShardsOverOneConnectionPerWorker() throws {
+        try execute("select set_config('citus.multi_shard_modify_mode', 'sequential', true)",
+                    name: "one connection per worker")
+    }
+}
+
+extension Connection {
+    /// Refuses a Citus worker node: gridcast's named locks and the model registry live on the coordinator,
+    /// so two runs through different nodes would not exclude each other. One catalog lookup on plain
+    /// PostgreSQL (no citus extension), two on Citus.
+    public func refuseCitusWorker() throws {
+        let citus = try execute("select exists (select 1 from pg_extension where extname = 'citus') as citus",
+                                name: "is this Citus").first?.bool("citus") ?? false
+        guard citus else { return }
+        let coordinator = try execute("select citus_is_coordinator() as coordinator", name: "is this the Citus coordinator")
+            .first?.bool("coordinator") ?? true
+        if !coordinator { throw WarehouseError.citusWorker(target: target.redactedDescription) }
+    }
+}

@@ -41,6 +41,8 @@ public enum WarehouseError: Error, Sendable, CustomStringConvertible {
     case unexpectedResult(statementName: String, reason: String)
     /// A lock held by another session could not be taken in time.
     case lockNotAvailable(lockName: String, reason: String)
+    /// Connected to a Citus worker node instead of the coordinator.
+    case citusWorker(target: String)
 
     public var description: String {
         switch self {
@@ -61,6 +63,10 @@ public enum WarehouseError: Error, Sendable, CustomStringConvertible {
             return "Unexpected result from \(name): \(reason)."
         case let .lockNotAvailable(lockName, reason):
             return "Another Gridcast run holds the lock \(lockName) (\(reason)). Wait for it to finish, or find the other session in pg_stat_activity (application_name gridcast)."
+        case let .citusWorker(target):
+            return "\(target) is a Citus worker, not the coordinator. Connect gridcast to the coordinator "
+                + "(GRIDCAST_DATABASE_URL): its named locks, model registry and run log live there, and a run through "
+                + "a worker would not see the locks of runs through the coordinator."
         }
     }
 

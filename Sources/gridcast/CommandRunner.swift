@@ -54,6 +54,7 @@ enum CommandRunner {
             case .server where error.isConnectionFailure: return 3  // the server shut down or restarted under the run
             case .lockNotAvailable: return 5
             case .server, .unexpectedResult: return 7
+            case .citusWorker: return 4  // a layout problem: the wrong node, not a failing statement
             }
         case let error as MigrationError:
             if case let .failed(_, _, underlying) = error { return exitCode(for: underlying) == 3 ? 3 : 4 }

@@ -72,6 +72,8 @@ struct GlobalOptions: ParsableArguments {
         if let databaseURL, !ConnectionTarget(databaseURL).secrets.isEmpty {
             logger.warning("--database-url contains a password, which other users can see in the process list; use PGPASSWORD, ~/.pgpass or GRIDCAST_DATABASE_URL instead")
         }
-        return try Connection.open(target, logger: logger)
+        let connection = try Connection.open(target, logger: logger)
+        try connection.refuseCitusWorker()
+        return connection
     }
 }

@@ -5,6 +5,24 @@ import Warehouse
 
 @Suite("gridcast migrate, end to end")
 struct MigrateCLITests {
+    @Test("--distributed citus without the citus extension stops with the reason (exit 4) and later migrates stay plain")
+    func distributedWithoutCitus() throws {
+        let target = try TestCluster.freshDatabase("nocitus")
+        let url = ["GRIDCAST_DATABASE_URL": target.conninfo]
+        let refused = try GridcastProcess.run(["migrate", "--env", "dev", "--distributed", "citus"], environment: url)
+        #expect(refused.exitCode == 4)
+        #expect(refused.stderr.contains("citus/0001_distribute.sql") || refused.stderr.contains("0001_distribute.sql"),
+                "names the file: \(refused.stderr)")
+        #expect(refused.stderr.contains("the citus extension is not installed"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("migrate without --distributed"), "says what to do: \(refused.stderr)")
+        let plain = try GridcastProcess.run(["migrate", "--env", "dev"], environment: url)
+        #expect(plain.exitCode == 0, "the main set was applied; nothing of the Citus set is retried: \(plain.stderr)")
+        #expect(plain.stdout.contains("up to date"))
+        let connection = try Connection.open(target)
+        #expect(try connection.execute("select count(*) as n from gridcast_operational_dev.schema_migrations_citus",
+                                       name: "citus history").first?.int("n") == 0)
+    }
+
     @Test("migrate applies, re-runs clean, reports status and JSON, and refuses an edited file with exit code 4")
     func migrateLifecycle() throws {
         let target = try TestCluster.freshDatabase("cli")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Migrations
 import Warehouse
 
@@ -18,9 +19,23 @@ struct MigrateCommand: ParsableCommand {
 
         func runner(_ options: GlobalOptions) throws -> MigrationRunner {
             let logger = options.logger("gridcast.migrate")
-            let folder = try MigrationFile.locateDirectory(explicit: directory, logger: logger)
-            return MigrationRunner(layout: options.layout, files: try MigrationFile.load(from: folder), logger: logger)
+            return MigrationRunner(layout: options.layout, files: try MigrationFile.load(from: try folder(logger)), logger: logger)
         }
+
+        /// The Citus layout set, `migrations/citus/`.
+        func citusRunner(_ options: GlobalOptions) throws -> MigrationRunner {
+            let logger = options.logger("gridcast.migrate")
+            return try MigrationRunner.citus(layout: options.layout, directory: try folder(logger), logger: logger)
+        }
+
+        private func folder(_ logger: Logger) throws -> URL {
+            try MigrationFile.locateDirectory(explicit: directory, logger: logger)
+        }
+    }
+
+    /// A distributed layout `migrate` can apply after the main migrations.
+    enum DistributedLayout: String, ExpressibleByArgument, CaseIterable {
+        case citus
     }
 
     struct Up: ParsableCommand {
@@ -29,17 +44,31 @@ struct MigrateCommand: ParsableCommand {
         @OptionGroup var migrations: MigrationOptions
         @Option(help: "Seconds to wait for a concurrent migrate of the same environment.")
         var lockWait: Double = 300
+        @Option(help: """
+            Also apply a distributed layout: citus (migrations/citus/, on the Citus coordinator). An environment \
+            that has it gets that set's new files on every later migrate.
+            """)
+        var distributed: DistributedLayout?
 
         func run() throws {
             try CommandRunner.run(options, command: "migrate up") { logger in
                 let connection = try options.connect(logger)
-                let applied = try migrations.runner(options).migrate(on: connection, lockWaitSeconds: lockWait)
+                var applied = try migrations.runner(options).migrate(on: connection, lockWaitSeconds: lockWait)
+                    .map(\.fileName)
+                let citus = try migrations.citusRunner(options)
+                if distributed == .citus && citus.files.isEmpty {
+                    throw MigrationError.invalidLayout("no migrations/citus/ files beside the migrations; "
+                                                       + "install gridcast's migrations folder whole")
+                }
+                if try distributed == .citus || citus.hasApplied(on: connection) {
+                    applied += try citus.migrate(on: connection, lockWaitSeconds: lockWait).map { "citus/" + $0.fileName }
+                }
                 if !options.json {
                     print(applied.isEmpty ? "Environment \(options.environment.rawValue) is up to date."
                           : "Applied \(applied.count) migration(s) to \(options.environment.rawValue): "
-                            + applied.map(\.fileName).joined(separator: ", "))
+                            + applied.joined(separator: ", "))
                 }
-                return ["environment": .string(options.environment.rawValue), "applied": .array(applied.map { .string($0.fileName) })]
+                return ["environment": .string(options.environment.rawValue), "applied": .array(applied.map { .string($0) })]
             }
         }
     }
