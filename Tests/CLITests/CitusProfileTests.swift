@@ -49,6 +49,10 @@ struct CitusProfileTests {
         }
         #expect(differing.isEmpty, "\(differing.count) forecast hours differ, e.g. \(differing.first.map { "\($0.key)" } ?? "")")
 
+        let citusFindings = try Self.findings(coordinator)
+        let plainFindings = try Self.findings(try Connection.open(plain))
+        #expect(!citusFindings.isEmpty && citusFindings == plainFindings, "the same check findings: \(citusFindings)")
+
         let citusViews = try Self.biViewCounts(coordinator)
         let plainViews = try Self.biViewCounts(try Connection.open(plain))
         #expect(citusViews.count >= 13, "\(citusViews.keys.sorted())")
@@ -74,6 +78,17 @@ struct CitusProfileTests {
             ["status"],
         ]
         for step in steps { try mustRun(step, target: target) }
+        // check finds problems in a sample from 2024 (stale data, no weather for tomorrow): exit 2, not 7.
+        let check = try GridcastProcess.run(["check"], environment: ["GRIDCAST_DATABASE_URL": target.conninfo])
+        #expect(check.exitCode == 2, "gridcast check exited \(check.exitCode): \(check.stderr)")
+    }
+
+    /// What check_findings() reports as of a fixed instant: check and series, sorted.
+    static func findings(_ connection: Connection) throws -> [String] {
+        try connection.execute("""
+            select check_name || ' ' || coalesce(series_id, '*') as finding
+            from gridcast_operational_dev.check_findings('2024-12-06 18:00+00') order by 1
+            """, name: "check findings").rows.compactMap { $0.string("finding") }
     }
 
     @discardableResult
