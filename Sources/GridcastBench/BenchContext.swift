@@ -11,6 +11,8 @@ struct BenchContext {
     let size: BenchSize
     let workDirectory: URL
     let target: ConnectionTarget
+    /// `citus`: the scale stage migrates its environment with `--distributed citus`.
+    var distributed: String? = nil
     let gridcast: String
     let psql: String
     let python: String
@@ -124,7 +126,7 @@ struct BenchSize: Sendable {
     let historyDays: Int
     let copyRows: Int
     let repeats: Int
-    let scaleCounts: [Int]
+    var scaleCounts: [Int]
     let scaleDays: Int
     let scaleTrainArguments: [String]
     let workers: Int

@@ -25,6 +25,16 @@ struct GridcastBench: ParsableCommand {
     @Option(help: "Search trials per series for the training comparison (default 50 full, 2 tiny).")
     var trials: Int?
 
+    @Option(name: .customLong("scale-series"),
+            help: "Comma-separated series counts of the scale stage (default 100,1000 full, 2,4 tiny).")
+    var scaleSeries: String?
+
+    @Option(help: """
+        The scale stage's qa environment distributed: citus (GRIDCAST_DATABASE_URL a Citus coordinator with \
+        workers; migrate --distributed citus). Compare with a run against one plain server.
+        """)
+    var distributed: String?
+
     @Option(name: .customLong("work-dir"), help: "Folder for the cluster, sample, exports, logs and results.")
     var workDirectory: String = ".gridcast-bench"
 
@@ -36,6 +46,13 @@ struct GridcastBench: ParsableCommand {
 
     static let knownStages = ["copy", "features", "train", "forecast", "extension", "xgboost-build", "scale", "bi"]
 
+    var parsedScaleSeries: [Int]? {
+        guard let scaleSeries else { return nil }
+        let counts = scaleSeries.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return counts.compactMap { $0 }
+    }
+
     var chosenStages: [String] { stages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func validate() throws {
@@ -44,6 +61,10 @@ struct GridcastBench: ParsableCommand {
             throw ValidationError("Unknown stage '\(unknown)'; choose from \(Self.knownStages.joined(separator: ", ")).")
         }
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
+        if let scaleSeries, parsedScaleSeries == nil {
+            throw ValidationError("--scale-series must be positive counts separated by commas, not '\(scaleSeries)'.")
+        }
+        if let distributed, distributed != "citus" { throw ValidationError("--distributed must be citus, not '\(distributed)'.") }
     }
 
     func run() throws {
@@ -58,7 +79,9 @@ struct GridcastBench: ParsableCommand {
             let (target, started) = try BenchContext.database(configured: ProcessInfo.processInfo.environment["GRIDCAST_DATABASE_URL"],
                                                               workDirectory: work, logger: logger)
             cluster = started
-            context = BenchContext(size: BenchSize.named(size, trials: trials)!, workDirectory: work, target: target,
+            var chosenSize = BenchSize.named(size, trials: trials)!
+            if let counts = parsedScaleSeries { chosenSize.scaleCounts = counts }
+            context = BenchContext(size: chosenSize, workDirectory: work, target: target, distributed: distributed,
                                    gridcast: try BenchContext.locateGridcast(),
                                    psql: started.map { $0.binDirectory.appendingPathComponent("psql").path } ?? "psql",
                                    python: try BenchContext.locatePython(explicit: python),

@@ -44,7 +44,8 @@ struct ScaleStage {
         let first = try context.date(last, adding: -(size.scaleDays - 1))
         context.step("scale: qa environment, \(size.scaleCounts.map(String.init).joined(separator: " then ")) synthetic series, "
                      + "\(size.scaleDays) days each, \(size.workers) worker processes")
-        _ = try context.gridcast(["migrate", "--env", "qa"], log: "scale-migrate")
+        _ = try context.gridcast(["migrate", "--env", "qa"] + (context.distributed.map { ["--distributed", $0] } ?? []),
+                                 log: "scale-migrate")
         _ = try context.gridcast(["load", "weather", "--env", "qa", weather[0]], log: "scale-weather")
         _ = try context.gridcast(["load", "weather", "--env", "qa", "--kind", "forecast", weather[1]], log: "scale-weather-forecasts")
         let calendarStart = try context.date(first, adding: -400)

@@ -44,7 +44,8 @@ public struct MigrationRunner {
         // A migrations folder without citus/ (an older copy) has no distributed layout: an empty set.
         let folder = directory.appendingPathComponent("citus")
         let files = FileManager.default.fileExists(atPath: folder.path) ? try MigrationFile.load(from: folder) : []
-        return MigrationRunner(layout: layout, files: files, logger: logger, historyTable: "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).schema_migrations_citus")
+        let history = "\(SQLIdentifier.quoteValidated(layout.operationalSchema)).schema_migrations_citus"
+        return MigrationRunner(layout: layout, files: files, logger: logger, historyTable: history)
     }
 
     /// Whether this runner's history records an applied file (for the Citus set: whether the environment

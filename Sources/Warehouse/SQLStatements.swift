@@ -96,15 +96,18 @@ public enum SQLStatements {
 
     /// `$tag$ ... $tag$`; a `$` that opens no tag (a parameter such as `$1`) is skipped alone.
     private static func skipDollarQuoted(_ text: [UInt8], from start: Int) -> Int {
+        // A tag is empty or an identifier, which cannot start with a digit: `$1` is a parameter.
+        let startsWithDigit = start + 1 < text.count && (48...57).contains(text[start + 1])
         var end = start + 1
-        while end < text.count && (isWordByte(at: end, text)) && !(text[end] >= 48 && text[end] <= 57 && end == start + 1) {
-            end += 1
-        }
-        guard end < text.count, text[end] == UInt8(ascii: "$"), !isWordByte(at: start - 1, text) else { return start + 1 }
+        while !startsWithDigit && isWordByte(at: end, text) { end += 1 }
+        let opensTag = !startsWithDigit && end < text.count && text[end] == UInt8(ascii: "$") && !isWordByte(at: start - 1, text)
+        guard opensTag else { return start + 1 }
         let tag = Array(text[start...end])
         var index = end + 1
         while index + tag.count <= text.count {
-            if text[index] == UInt8(ascii: "$") && Array(text[index..<(index + tag.count)]) == tag { return index + tag.count }
+            if text[index] == UInt8(ascii: "$") && text[index..<(index + tag.count)].elementsEqual(tag) {
+                return index + tag.count
+            }
             index += 1
         }
         return text.count
@@ -113,7 +116,7 @@ public enum SQLStatements {
     private static func isWordByte(at index: Int, _ text: [UInt8]) -> Bool {
         guard index >= 0 && index < text.count else { return false }
         let byte = text[index]
-        return (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57) || byte == 95 || byte >= 128
+        return (97...122).contains(byte) || (65...90).contains(byte) || (48...57).contains(byte) || byte == 95 || byte >= 128
     }
 
     private static func isWordStart(at index: Int, _ text: [UInt8]) -> Bool {

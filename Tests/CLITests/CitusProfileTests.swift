@@ -39,6 +39,10 @@ struct CitusProfileTests {
         #expect(methods["gridcast_input_dev.weather_hourly"] == "n" && methods["gridcast_operational_dev.series_catalog"] == "n",
                 "dimensions are reference tables: \(methods)")
 
+        let status = try Self.mustRun(["migrate", "status", "--env", "dev"], target: citus)
+        #expect(status.stdout.contains("citus/distribute") && status.stdout.contains("citus/view_readers"),
+                "migrate status lists the Citus set: \(status.stdout)")
+
         let onCitus = try Self.forecasts(coordinator)
         let onPlain = try Self.forecasts(try Connection.open(plain))
         #expect(onCitus.count == 6 * 24 * 4, "6 series x 24 hours x 4 days: \(onCitus.count)")

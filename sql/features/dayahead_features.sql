@@ -200,13 +200,18 @@ weather as (
 -- by the weather rule above (observations up to the run time, then the newest forecast issued by then):
 -- yesterday's mean and the three-day mean, the heat build-up behind cooling load.
 past_hours as (
-    select td.local_date as target_date, td.run_time, h.valid_at,
-           h.valid_at >= ((td.local_date - 1)::timestamp at time zone s.time_zone) as is_yesterday
-    from target_days td
-    cross join series s
-    cross join lateral generate_series(((td.local_date - 3)::timestamp at time zone s.time_zone),
-                                       (td.local_date::timestamp at time zone s.time_zone) - interval '1 hour',
-                                       interval '1 hour') as h(valid_at)
+    select h.target_date, h.run_time, h.valid_at, h.valid_at >= h.yesterday_start as is_yesterday
+    from (select td.local_date                                                          as target_date,
+                 td.run_time,
+                 ((td.local_date - 3)::timestamp at time zone s.time_zone) + k.hours * interval '1 hour' as valid_at,
+                 ((td.local_date - 1)::timestamp at time zone s.time_zone)              as yesterday_start,
+                 (td.local_date::timestamp at time zone s.time_zone)                    as day_start
+          from target_days td
+          cross join series s
+          -- 71 to 73 hours back to local midnight D-3 (DST days have 23 or 25): a fixed set of offsets,
+          -- not a generate_series per day, so the weather below is joined once for all days.
+          cross join generate_series(0, 72) as k(hours)) h
+    where h.valid_at < h.day_start
 ),
 past_weather as (
     select distinct on (n.target_date, n.valid_at) n.target_date, n.is_yesterday, w.temperature_2m

@@ -10,7 +10,8 @@ struct FeaturesCommand: ParsableCommand {
         subcommands: [Print.self], defaultSubcommand: Print.self)
 
     struct Print: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print sql/features/dayahead_features.sql with schema names, as PREPARE and an example EXECUTE.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print sql/features/dayahead_features.sql with schema names, as PREPARE and an example EXECUTE.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "Series for the example values.") var series: String = "RES-SOLAR"
         @Option(help: "Target date for the example values.") var date: String = "2024-06-01"

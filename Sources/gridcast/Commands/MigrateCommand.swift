@@ -81,9 +81,13 @@ struct MigrateCommand: ParsableCommand {
         func run() throws {
             try CommandRunner.run(options, command: "migrate status") { logger in
                 let connection = try options.connect(logger)
-                let states = try migrations.runner(options).status(on: connection)
+                var states = try migrations.runner(options).status(on: connection).map { ("", $0) }
+                let citus = try migrations.citusRunner(options)
+                if try citus.hasApplied(on: connection) {
+                    states += try citus.status(on: connection).map { ("citus/", $0) }
+                }
                 var rows: [JSONValue] = []
-                for state in states {
+                for (set, state) in states {
                     let label: String
                     switch state.status {
                     case let .applied(at, by): label = "applied \(at) by \(by)"
@@ -91,12 +95,16 @@ struct MigrateCommand: ParsableCommand {
                     case .edited: label = "EDITED after it was applied"
                     case .missingFile: label = "MISSING file"
                     }
+                    let name = set + state.name
                     if !options.json {
-                        print(String(format: "%04d  ", state.version) + state.name.padding(toLength: 32, withPad: " ", startingAt: 0) + "  " + label)
+                        print(String(format: "%04d  ", state.version) + name.padding(toLength: 32, withPad: " ", startingAt: 0)
+                              + "  " + label)
                     }
-                    rows.append(["version": .int(state.version), "name": .string(state.name), "state": .string(label)])
+                    rows.append(["version": .int(state.version), "name": .string(name), "state": .string(label)])
                 }
-                let broken = states.filter { $0.status == .missingFile || { if case .edited = $0 { true } else { false } }($0.status) }
+                let broken = states.map(\.1).filter {
+                    $0.status == .missingFile || { if case .edited = $0 { true } else { false } }($0.status)
+                }
                 if !broken.isEmpty {
                     throw MigrationError.invalidLayout("\(broken.count) migration(s) edited or missing; see above and restore them from version control")
                 }
@@ -110,10 +118,13 @@ struct MigrateCommand: ParsableCommand {
             abstract: "Print the migration SQL with names filled in, for review or to apply by hand with psql.")
         @OptionGroup var options: GlobalOptions
         @OptionGroup var migrations: MigrationOptions
+        @Option(help: "Also print a distributed layout's files after the main ones: citus (migrations/citus/).")
+        var distributed: DistributedLayout?
 
         func run() throws {
             try CommandRunner.run(options, command: "migrate print") { _ in
                 print(try migrations.runner(options).script())
+                if distributed == .citus { print(try migrations.citusRunner(options).script()) }
                 return [:]
             }
         }
