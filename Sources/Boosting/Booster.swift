@@ -20,8 +20,11 @@ public final class Booster {
     }
 
     /// Loads a model saved by any XGBoost as JSON (or UBJSON / legacy binary).
-    public convenience init(modelJSON: Data) throws {
-        try self.init(parameters: [:])
+    /// - Parameter threads: XGBoost's `nthread`, set before the load: OpenMP threads started by the load
+    ///   would spin on a core after it (a forecast scoring one series at a time spent a quarter of its CPU
+    ///   there). 0 = XGBoost's default (every core).
+    public convenience init(modelJSON: Data, threads: Int = 0) throws {
+        try self.init(parameters: threads > 0 ? ["nthread": String(threads)] : [:])
         try modelJSON.withUnsafeBytes { raw in
             try XGBoostError.check(XGBoosterLoadModelFromBuffer(handle, raw.baseAddress, UInt64(raw.count)), "XGBoosterLoadModelFromBuffer")
         }

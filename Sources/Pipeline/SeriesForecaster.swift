@@ -109,7 +109,7 @@ public struct SeriesForecaster: Sendable {
         guard matrix.rowCount > 0 else { return [:] }
         // One thread: a day is 24 rows, and shard workers forecasting side by side must not fight over
         // cores with OpenMP threads that spin (see CoreBudget).
-        let booster = try Booster(modelJSON: json)
+        let booster = try Booster(modelJSON: json, threads: 1)
         // A registry row edited by hand (or a model stored under another row) would score columns in the
         // wrong places and still return numbers: refuse it.
         let stored = booster.featureNames
@@ -117,7 +117,6 @@ public struct SeriesForecaster: Sendable {
             throw ForecastError.inconsistentModel(series: series, version: model.version, listed: model.features.count,
                                                   inModel: booster.featureCount)
         }
-        try booster.setParameter("nthread", "1")
         let input = try DMatrix(matrix, threads: 1)
         let predictions = try booster.predict(input)
         let contributions = try booster.contributions(input)

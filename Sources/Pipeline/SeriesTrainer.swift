@@ -193,7 +193,7 @@ public struct SeriesTrainer: Sendable {
                                actual: [Double], days: [Int]) throws -> Double? {
         guard let (champion, json) = try registry.championAsEvaluated(series),
               champion.features.allSatisfy(data.matrix.featureNames.contains) else { return nil }
-        let booster = try Booster(modelJSON: json)
+        let booster = try Booster(modelJSON: json, threads: threads)
         let predictions = try booster.predict(DMatrix(data.matrix.columns(champion.features).rows(rows), threads: threads)).map(Double.init)
         return ForecastMetrics(actual: actual, predicted: predictions, days: days).rmse
     }

@@ -5,6 +5,9 @@
 -- series, generation that follows clear-sky hours and cloud cover, plus +-5% meter noise so that
 -- early stopping behaves as on real data (noise-free curves would train every fit to max rounds).
 -- Deterministic: the noise is a hash of series and hour, not random().
+-- Each row is available 15 days after its trade date (local midnight), as settlement data arrives, so
+-- training and forecasts read history as known at their run times like on a real warehouse (rows
+-- stamped with the load time would leave every lag and rolling mean empty, and the bench too cheap).
 --
 -- Settings (psql: select set_config('gridcast.scale_series', '100', false), ...):
 --   gridcast.scale_series  number of series to create
@@ -24,6 +27,7 @@ with zone as (
 ), hours as (
     select h as hour_start_utc,
            (h at time zone z.time_zone) as local_time,
+           z.time_zone,
            -- the repeated 01:00 of the fall-back day: the hour before has the same local hour
            case when extract(hour from (h - interval '1 hour') at time zone z.time_zone)
                    = extract(hour from h at time zone z.time_zone) then 1 else 0 end as dst_fold
@@ -38,7 +42,7 @@ with zone as (
            on w.location = 'san_diego' and w.kind = 'observed' and w.valid_at = h.hour_start_utc and w.issued_at = w.valid_at
 )
 insert into {{input_schema}}.sqmd (tradedatelocal, tradehourstartlocal, dst_fold, loadprofile, rategroup, submission,
-                                   loadlal, genlal, metercount, hour_start_utc, source_file)
+                                   loadlal, genlal, metercount, hour_start_utc, available_at, source_file)
 select w.local_time::date,
        extract(hour from w.local_time)::smallint,
        w.dst_fold,
@@ -55,6 +59,7 @@ select w.local_time::date,
             else 0 end,
        500,
        w.hour_start_utc,
+       ((w.local_time::date + 15)::timestamp at time zone w.time_zone),
        'bench/sql/scale_series.sql'
 from weather w
 cross join (select i, 200 + (i * 37) % 900 as base

@@ -66,6 +66,25 @@ targets as (
     from {{operational_schema}}.calendar_hourly k
     join series s on k.location = s.location
     join target_days td on td.local_date = k.local_date
+    where k.local_date between $3::date and $4::date
+),
+-- Days back that history features read: every lag and the 28-day rolling window.
+offsets as (
+    select distinct o.days_back
+    from params p
+    cross join lateral (select unnest(p.lag_days)
+                        union all
+                        select generate_series(p.delay_days + 1, p.delay_days + 28)) as o(days_back)
+),
+-- Each target day with each trade date its history reads, at most D - 1 - delay (the leakage guard,
+-- whatever the lags say). Materialized, so the join below is a hash join on the trade date rather than
+-- a nested loop over every vintage.
+day_offsets as materialized (
+    select td.local_date as target_date, td.run_time, o.days_back, td.local_date - o.days_back as trade_date
+    from target_days td
+    cross join offsets o
+    cross join params p
+    where o.days_back >= p.delay_days + 1
 ),
 -- The series' SQMD rows from far enough back for the longest lag, each with the span in which it was
 -- the newest known submission of its key. The filters use the parameters directly (not a join with
@@ -77,6 +96,9 @@ sqmd_rows as (
     where q.loadprofile = $1::text
       and {{operational_schema}}.load_segment_of(q.rategroup) = $2::text
       and q.tradedatelocal between $8::date and $4::date
+      -- only the target dates (labels) and the trade dates their history reads: a day-ahead run reads
+      -- 33 of the ~400 days back
+      and (q.tradedatelocal between $3::date and $4::date or q.tradedatelocal in (select trade_date from day_offsets))
       and q.known_from < q.known_until
 ),
 -- Vintages of the series' hourly net load: its value from each instant a submission arrived until the
@@ -100,24 +122,6 @@ vintages as (
     ) v
     cross join series s
     where v.meter_count >= s.meter_threshold
-),
--- Days back that history features read: every lag and the 28-day rolling window.
-offsets as (
-    select distinct o.days_back
-    from params p
-    cross join lateral (select unnest(p.lag_days)
-                        union all
-                        select generate_series(p.delay_days + 1, p.delay_days + 28)) as o(days_back)
-),
--- Each target day with each trade date its history reads, at most D - 1 - delay (the leakage guard,
--- whatever the lags say). Materialized, so the join below is a hash join on the trade date rather than
--- a nested loop over every vintage.
-day_offsets as materialized (
-    select td.local_date as target_date, td.run_time, o.days_back, td.local_date - o.days_back as trade_date
-    from target_days td
-    cross join offsets o
-    cross join params p
-    where o.days_back >= p.delay_days + 1
 ),
 -- The history each target day saw: the same-hour value of each day back as known at its run time.
 -- The repeated 01:00 hour of a fall-back day is a second reading of the same clock hour; history uses
@@ -187,8 +191,9 @@ weather as (
     cross join series s
     cross join params p
     join {{input_schema}}.weather_hourly w on w.location = s.location and w.valid_at = n.valid_at
-    where w.valid_at >= ((p.start_date - 1)::timestamp at time zone 'UTC')
-      and w.valid_at < ((p.end_date + 2)::timestamp at time zone 'UTC')
+    where w.kind in ('observed', 'forecast')
+      and w.valid_at >= (($3::date - 1)::timestamp at time zone 'UTC')
+      and w.valid_at < (($4::date + 2)::timestamp at time zone 'UTC')
       and case p.weather_mode
             when 'observed' then w.kind = 'observed'
             when 'as_issued_or_observed' then w.issued_at <= n.run_time or w.kind = 'observed'
@@ -219,8 +224,9 @@ past_weather as (
     cross join series s
     cross join params p
     join {{input_schema}}.weather_hourly w on w.location = s.location and w.valid_at = n.valid_at
-    where w.valid_at >= ((p.start_date - 4)::timestamp at time zone 'UTC')
-      and w.valid_at < ((p.end_date + 1)::timestamp at time zone 'UTC')
+    where w.kind in ('observed', 'forecast')
+      and w.valid_at >= (($3::date - 4)::timestamp at time zone 'UTC')
+      and w.valid_at < (($4::date + 1)::timestamp at time zone 'UTC')
       and w.temperature_2m is not null
       and case p.weather_mode
             when 'observed' then w.kind = 'observed'
