@@ -20,6 +20,12 @@ public struct ForecastRunResult: Sendable {
     }
     public let days: [SeriesDay]
     public let rowsWritten: Int
+
+    public init(days: [SeriesDay], rowsWritten: Int) {
+        self.days = days
+        self.rowsWritten = rowsWritten
+    }
+
     public var failures: [SeriesDay] { days.filter { $0.error != nil } }
 
     /// Why a run with failures is incomplete, in one sentence (secrets were masked in each day's error).
@@ -63,9 +69,12 @@ public struct ForecastRun {
     }
 
     /// The same with target dates per series (series in other time zones have another tomorrow).
+    /// - Parameter finishesRun: the write also finishes the run-log row; false for one batch of a run
+    ///   that writes several (a work queue's), whose caller finishes the row after the last.
     @discardableResult
     public func run(plan: [(series: SeriesID, dates: [String])], runID: String, on connection: Connection,
-                    failFast: Bool = false, progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
+                    failFast: Bool = false, finishesRun: Bool = true,
+                    progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
         try query.register(on: connection, layout: layout)
         var forecaster = SeriesForecaster(query: query, layout: layout)
         forecaster.policy = policy
@@ -102,7 +111,7 @@ public struct ForecastRun {
         let completion: ForecastWriter.RunCompletion = failures.isEmpty ? .succeeded
             : .failed(ForecastRunResult.incompleteSummary(failures: failures, total: days.count, rowsWritten: rows.count))
         let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds,
-                                                               completion: completion)
+                                                               completion: finishesRun ? completion : nil)
         return ForecastRunResult(days: days, rowsWritten: written)
     }
 

@@ -20,7 +20,20 @@ struct SeriesOptions: ParsableArguments {
         valueName: "i/n"))
     var shard: String?
 
+    @Option(name: .customLong("queue"), help: ArgumentHelp(
+        "Share the run with every worker started with the same queue name, on any machine: each adds its selection to "
+            + "the work_queue table and takes series from it (train: one at a time, forecast: in batches) until none are "
+            + "left; a lost worker's series are taken again. Progress: vw_work_queue_progress. Instead of --shard.",
+        valueName: "name"))
+    var queue: String?
+
     func validate() throws {
+        if let queue {
+            guard !queue.isEmpty, queue.count <= 200, queue.allSatisfy({ !$0.isNewline }) else {
+                throw ValidationError("--queue needs a name of 1 to 200 characters on one line, e.g. train-2026-12-06.")
+            }
+            if shard != nil { throw ValidationError("Use --queue or --shard, not both: a queue shares the series without shards.") }
+        }
         if series.isEmpty && profiles.isEmpty && segments.isEmpty && !all {
             throw ValidationError("Choose series with --series PROFILE-SEGMENT, --profile, --segment or --all.")
         }

@@ -76,8 +76,9 @@ struct CitusProfileTests {
             ["load", "weather", "--kind", "forecast", file("weather_forecast_previous_runs.json")],
             ["calendar", "fill", "--from", "2023-01-01", "--to", "2025-01-02"],
             ["train", "--all", "--trials", "1", "--folds", "1", "--test-days", "14", "--validation-days", "14",
-             "--history-days", "200", "--end-date", "2024-11-30"],
-            ["forecast", "--all", "--date", "2024-12-02"],
+             "--history-days", "200", "--end-date", "2024-11-30", "--queue", "train-profile"],
+            // Through a work queue (a coordinator-local table, advisory locks on the coordinator).
+            ["forecast", "--all", "--date", "2024-12-02", "--queue", "forecast-2024-12-02"],
             ["backfill", "--all", "--from", "2024-12-03", "--to", "2024-12-05"],
             ["status"],
         ]

@@ -74,8 +74,16 @@ enum ForecastExecution {
             struct Arguments: Encodable { let series: [String]; let dates: [String]; let modelVersion: Int? }
             let failure = try RunLogging.record(options, kind: kind, arguments: Arguments(series: series.map(\.description), dates: targetDates,
                                                                            modelVersion: forecast.modelVersion), logger: logger) { runID in
-                let outcome = try run.run(plan: plan, runID: runID, on: connection,
+                let outcome: ForecastRunResult
+                if let name = seriesOptions.queue {
+                    let queue = WorkQueue(name: name, task: .forecast, layout: layout)
+                    try queue.enqueue(series, on: connection)
+                    outcome = try QueuedForecast(queue: queue, run: run, target: options.target)
+                        .run(runID: runID, on: connection, dates: { try dates(connection, $0) })
+                } else {
+                    outcome = try run.run(plan: plan, runID: runID, on: connection,
                                           failFast: forecast.allOrNothing, progress: { Progress.step($0) })
+                }
                 result = outcome
                 let failure: Error? = outcome.failures.isEmpty ? nil
                     : ForecastIncomplete(failures: outcome.failures, total: outcome.days.count, rowsWritten: outcome.rowsWritten)
@@ -83,7 +91,8 @@ enum ForecastExecution {
             }
             guard let result else { return [:] }
             if !options.json {
-                print("Wrote \(result.rowsWritten) forecast rows for \(series.count) series x \(targetDates.count) day(s).")
+                let forecastSeries = Set(result.days.map(\.series)).count
+                print("Wrote \(result.rowsWritten) forecast rows for \(forecastSeries) series x \(targetDates.count) day(s).")
             }
             if let failure { throw failure }
             return ["rows_written": .int(result.rowsWritten), "dates": .array(targetDates.map(JSONValue.string)),
@@ -93,6 +102,58 @@ enum ForecastExecution {
                          "note": .string(day.note), "error": .optional(day.error)]
                     })]
         }
+    }
+}
+
+/// A forecast run whose series come from a work queue shared with other workers: batches of series
+/// are taken, forecast and written one transaction each (a failed batch leaves nothing of itself), and
+/// each series is marked done or failed in the queue. The run-log row is finished after the last batch.
+struct QueuedForecast {
+    /// Series per batch: one feature query each, one write per batch.
+    static let batchSize = 25
+
+    let queue: WorkQueue
+    let run: ForecastRun
+    let target: ConnectionTarget
+    var pollSeconds: Double = 2
+
+    /// Workers write their batches on their own, so nothing can make a queued run all or nothing.
+    static func refuseAllOrNothing(_ series: SeriesOptions, _ forecast: ForecastOptions) throws {
+        if series.queue != nil && forecast.allOrNothing {
+            throw ValidationError("--all-or-nothing cannot hold across the batches of a --queue run: each batch is written "
+                                  + "on its own. Drop one of the two.")
+        }
+    }
+
+    func run(runID: String, on connection: Connection,
+             dates: ([SeriesID]) throws -> [(series: SeriesID, dates: [String])]) throws -> ForecastRunResult {
+        var days: [ForecastRunResult.SeriesDay] = []
+        var rowsWritten = 0
+        while true {
+            let claims = try queue.claim(limit: Self.batchSize, on: connection)
+            guard !claims.isEmpty else {
+                guard try queue.hasRunningTasks(on: connection) else { break }
+                Thread.sleep(forTimeInterval: pollSeconds)
+                continue
+            }
+            let outcome: ForecastRunResult
+            do {
+                outcome = try run.run(plan: try dates(claims.map(\.series)), runID: runID, on: connection, finishesRun: false,
+                                      progress: { Progress.step($0) })
+            } catch {
+                // Nothing of the batch was written: its series fail here (a lost connection fails the worker).
+                if (error as? WarehouseError)?.isConnectionFailure == true { throw error }
+                for claim in claims { try queue.finish(claim, error: target.redact("\(error)"), on: connection) }
+                throw error
+            }
+            for claim in claims {
+                let failed = outcome.failures.first { $0.series == claim.series }
+                try queue.finish(claim, error: failed.map { "\($0.targetDate): \($0.error ?? "failed")" }, on: connection)
+            }
+            days += outcome.days
+            rowsWritten += outcome.rowsWritten
+        }
+        return ForecastRunResult(days: days, rowsWritten: rowsWritten)
     }
 }
 
@@ -137,6 +198,7 @@ struct ForecastCommand: ParsableCommand {
 
     func validate() throws {
         try TargetDateArguments.check([("--date", date)])
+        try QueuedForecast.refuseAllOrNothing(seriesOptions, forecast)
     }
 
     func run() throws {
@@ -172,6 +234,7 @@ struct BackfillCommand: ParsableCommand {
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together.") }
         if let daysBack, daysBack < 1 || daysBack > 3660 { throw ValidationError("--days-back must be between 1 and 3660.") }
         try TargetDateArguments.check([("--from", from), ("--to", to), ("--reference-date", referenceDate)] + dates.map { ("--date", $0) })
+        try QueuedForecast.refuseAllOrNothing(seriesOptions, forecast)
     }
 
     func run() throws {

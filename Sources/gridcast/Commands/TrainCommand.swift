@@ -96,23 +96,30 @@ struct TrainCommand: ParsableCommand {
             }
             var run = TrainingRun(target: options.target, layout: layout, configuration: configuration,
                                   query: try FeatureQuery.dayAhead(sqlDirectory: sqlDirectory).checked(for: layout))
-            var results: [Result<SeriesTrainingResult, Error>] = []
-            struct Arguments: Encodable { let series: [String]; let configuration: TrainingConfiguration }
-            let failure = try RunLogging.record(options, kind: .train, arguments: Arguments(series: series.map(\.description), configuration: configuration),
-                                  logger: logger) { runID in
+            var outcomes: [(series: SeriesID, result: Result<SeriesTrainingResult, Error>)] = []
+            struct Arguments: Encodable { let series: [String]; let queue: String?; let configuration: TrainingConfiguration }
+            let arguments = Arguments(series: series.map(\.description), queue: seriesOptions.queue, configuration: configuration)
+            let failure = try RunLogging.record(options, kind: .train, arguments: arguments, logger: logger) { runID in
                 run.runID = runID
-                results = try run.train(series, logger: logger, progress: { Progress.step($0) })
-                let failed = zip(series, results).compactMap { id, result -> (series: SeriesID, error: Error)? in
+                if let name = seriesOptions.queue {
+                    let queue = WorkQueue(name: name, task: .train, layout: layout)
+                    try queue.enqueue(series, on: connection)
+                    outcomes = try run.train(queue: queue, logger: logger, progress: { Progress.step($0) })
+                } else {
+                    outcomes = Array(zip(series, try run.train(series, logger: logger, progress: { Progress.step($0) })))
+                        .map { (series: $0.0, result: $0.1) }
+                }
+                let failed = outcomes.compactMap { id, result -> (series: SeriesID, error: Error)? in
                     if case let .failure(error) = result { return (id, error) } else { return nil }
                 }
-                return (results.count - failed.count, failed.isEmpty ? nil : TrainingFailed(failures: failed, total: series.count))
+                return (outcomes.count - failed.count, failed.isEmpty ? nil : TrainingFailed(failures: failed, total: outcomes.count))
             }
             var rows: [JSONValue] = []
             var failures = 0
             if !options.json {
                 print("series           version  status     rmse       baseline   skill   mape%   coverage  features")
             }
-            for (id, result) in zip(series, results) {
+            for (id, result) in outcomes {
                 switch result {
                 case let .success(trained):
                     if !options.json {
