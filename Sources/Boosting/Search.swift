@@ -36,30 +36,55 @@ public struct TimeSeriesFolds: Sendable {
     }
 }
 
+/// How a search spends its fits on the candidates.
+public enum SearchStrategy: String, Sendable, Codable, CaseIterable {
+    /// Successive halving over the folds: every candidate on the newest fold, the best third on the next
+    /// fold as well, and so on; the last rung ranks the survivors on every fold.
+    case halving
+    /// Every candidate on every fold.
+    case full
+}
+
 /// Random search over `BoostParameters` scored by mean validation RMSE across time-series folds,
-/// each fit with early stopping.
+/// each fit with early stopping on its own fold.
+///
+/// `.halving` (the default) is successive halving with the folds as the resource: rung 0 fits every
+/// candidate on the newest fold only, each later rung keeps the best 1/`reduction` of the candidates
+/// (by mean RMSE over the folds they have seen) and fits them on one more fold, and the last rung's
+/// survivors, scored on every fold, decide. With 50 candidates and 3 folds that is 50 + 17 + 6 = 73
+/// fits instead of 150. Each fold's matrices (and XGBoost's quantile sketch cached in them) are built
+/// once for the whole search; a candidate's fits on earlier rungs are kept, not repeated.
 public struct RandomSearch {
     public var trials: Int
     public var seed: UInt64
     public var patience: Int
     public var threads: Int
+    public var strategy: SearchStrategy
+    /// Halving keeps 1 / reduction of the candidates at each rung.
+    public var reduction: Int = 3
 
-    public init(trials: Int = 50, seed: UInt64 = 42, patience: Int = 30, threads: Int = 1) {
+    public init(trials: Int = 50, seed: UInt64 = 42, patience: Int = 30, threads: Int = 1, strategy: SearchStrategy = .halving) {
         self.trials = trials
         self.seed = seed
         self.patience = patience
         self.threads = threads
+        self.strategy = strategy
     }
 
     public struct Trial: Sendable {
         public let parameters: BoostParameters
+        /// Mean validation RMSE over the folds this candidate was fit on.
         public let meanRMSE: Double
         public let meanRounds: Int
+        /// Folds it was fit on: all of them for a finalist, fewer for one halving pruned.
+        public let folds: Int
     }
 
     public struct Outcome: Sendable {
         public let best: Trial
         public let trials: [Trial]
+        /// Fits the search made (candidate x fold).
+        public var fits: Int { trials.reduce(0) { $0 + $1.folds } }
     }
 
     /// Draws one candidate. Ranges are the usual ones for hourly load with a few dozen features.
@@ -83,28 +108,51 @@ public struct RandomSearch {
         return (0..<max(trials, 1)).map { $0 == 0 ? BoostParameters() : sample(&generator) }
     }
 
-    /// Runs the search; the first trial is always the defaults, so the search never does worse than them.
+    /// Runs the search; the first trial is always the defaults, so the search never does worse than them
+    /// (under halving, unless they are pruned by candidates that beat them on the newest folds).
     public func run(matrix: FeatureMatrix, labels: [Float], folds: TimeSeriesFolds, maxRounds: Int = 1000) throws -> Outcome {
-        var results: [Trial] = []
         let foldMatrices = try folds.folds.map { fold in
             (train: try DMatrix(matrix.rows(fold.train), labels: Array(labels[fold.train]), threads: threads),
              validation: try DMatrix(matrix.rows(fold.validation), labels: Array(labels[fold.validation]), threads: threads))
         }
-        for (trial, candidate) in Self.candidates(trials: trials, seed: seed).enumerated() {
+        let candidates = Self.candidates(trials: trials, seed: seed).map { candidate in
             var parameters = candidate
             parameters.maxRounds = maxRounds
-            var rmses: [Double] = [], rounds: [Int] = []
-            for fold in foldMatrices {
-                let fitted = try Trainer.fit(parameters, train: fold.train, validation: fold.validation, featureNames: matrix.featureNames,
-                                             patience: patience, threads: threads, seed: seed &+ UInt64(trial))
-                rmses.append(fitted.bestValidationRMSE ?? .infinity)
-                rounds.append(fitted.bestRounds)
-            }
-            let mean = rmses.isEmpty ? .infinity : rmses.reduce(0, +) / Double(rmses.count)
-            results.append(Trial(parameters: parameters, meanRMSE: mean,
-                                 meanRounds: rounds.isEmpty ? parameters.maxRounds : rounds.reduce(0, +) / rounds.count))
+            return parameters
         }
-        let best = results.min { $0.meanRMSE < $1.meanRMSE }!
+        // fits[candidate][fold]: (validation RMSE, best rounds), filled as rungs reach them.
+        var fits = Array(repeating: [(rmse: Double, rounds: Int)?](repeating: nil, count: foldMatrices.count), count: candidates.count)
+        func fit(_ candidate: Int, _ fold: Int) throws {
+            guard fits[candidate][fold] == nil else { return }
+            let fitted = try Trainer.fit(candidates[candidate], train: foldMatrices[fold].train, validation: foldMatrices[fold].validation,
+                                         featureNames: matrix.featureNames, patience: patience, threads: threads,
+                                         seed: seed &+ UInt64(candidate))
+            fits[candidate][fold] = (fitted.bestValidationRMSE ?? .infinity, fitted.bestRounds)
+        }
+        func trial(_ candidate: Int) -> Trial {
+            let done = fits[candidate].compactMap { $0 }
+            return Trial(parameters: candidates[candidate],
+                         meanRMSE: done.isEmpty ? .infinity : done.map(\.rmse).reduce(0, +) / Double(done.count),
+                         meanRounds: done.isEmpty ? maxRounds : done.map(\.rounds).reduce(0, +) / done.count, folds: done.count)
+        }
+
+        var alive = Array(candidates.indices)
+        if strategy == .full || foldMatrices.count <= 1 {
+            for candidate in alive { for fold in foldMatrices.indices { try fit(candidate, fold) } }
+        } else {
+            // Rung r adds the r-th newest fold; the last rung's survivors are fit on every fold.
+            let newestFirst = Array(foldMatrices.indices.reversed())
+            for rung in newestFirst.indices {
+                let isLast = rung == newestFirst.count - 1
+                for candidate in alive { for fold in isLast ? newestFirst : Array(newestFirst[...rung]) { try fit(candidate, fold) } }
+                if isLast { break }
+                let keep = max(1, (alive.count + reduction - 1) / max(2, reduction))
+                alive = Array(alive.sorted { (trial($0).meanRMSE, $0) < (trial($1).meanRMSE, $1) }.prefix(keep))
+            }
+        }
+        let results = candidates.indices.map(trial)
+        let finalists = alive.map(trial)
+        let best = finalists.min { $0.meanRMSE < $1.meanRMSE }!
         return Outcome(best: best, trials: results)
     }
 }

@@ -25,6 +25,11 @@ struct Figure: Codable {
                       ratio: ratio, goal: goal.map { String(format: ">= %.2f", $0) }, met: goal.flatMap { g in ratio.map { $0 >= g } })
     }
 
+    /// A figure with an absolute goal (at most `limit`), e.g. a wall time the issue sets.
+    static func limited(_ stage: String, _ name: String, _ value: Double, _ unit: String, atMost limit: Double) -> Figure {
+        Figure(stage: stage, name: name, value: value, unit: unit, goal: "<= \(BenchReport.format(limit)) \(unit)", met: value <= limit)
+    }
+
     /// A duration compared with a reference duration (lower is better; ratio = reference / value).
     static func duration(_ stage: String, _ name: String, _ seconds: Double, against reference: String, _ referenceSeconds: Double,
                          goal: Double? = nil) -> Figure {

@@ -19,7 +19,7 @@ struct TrainStage {
         let gridcast = try context.gridcast(["train", "--all", "--json"] + size.trainArguments, log: "train-gridcast")
         let ours = try Self.rmseBySeries(gridcast.stdout, key: "series", log: context.log("train-gridcast"))
 
-        let wall = "\(ours.count) series, \(size.trials) trials x \(size.folds) folds, wall"
+        let wall = "\(ours.count) series, \(size.trials) trials x \(size.folds) folds, wall (gridcast: halving search; Python: every fold)"
         let meanOurs = ours.values.reduce(0, +) / Double(max(ours.count, 1))
         guard let python = try pythonReference(matrices) else {
             // gridcast's own figures are always recorded; only the comparison is missing, and says why.
@@ -32,12 +32,12 @@ struct TrainStage {
         }
         let theirs = try Self.rmseBySeries(python.outcome.stdout, key: "series", log: context.log("train-python"))
         report.add(.duration("train", wall, gridcast.seconds,
-                             against: "Python xgboost \(python.version) hist", python.outcome.seconds, goal: 1.0))
+                             against: "Python xgboost \(python.version) hist", python.outcome.seconds, goal: 1.5))
         report.add(.duration("train", "peak RSS, largest process", gridcast.peakRSSMiB, against: "Python", python.outcome.peakRSSMiB)
             .withUnit("MiB"))
         let rmse = RMSEComparison(ours: ours, theirs: theirs)
         report.add(.duration("train", "mean holdout RMSE over \(rmse.series.count) series", rmse.meanOurs, against: "Python",
-                             rmse.meanTheirs, goal: 1.0).withUnit("kWh"))
+                             rmse.meanTheirs, goal: 0.99).withUnit("kWh"))
         report.note("holdout RMSE per series (gridcast / Python): \(rmse.pairs)")
         return PythonTraining(seconds: python.outcome.seconds, peakRSSMiB: python.outcome.peakRSSMiB, version: python.version,
                               libraryPath: python.libraryPath, rmseBySeries: theirs)

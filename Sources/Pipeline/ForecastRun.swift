@@ -42,7 +42,7 @@ public struct ForecastRunResult: Sendable {
 /// begun in the series' time zone is an issued forecast with run time = now, from the current
 /// champion. A day that has begun cannot be forecast day-ahead any more; it becomes a backtest as of
 /// D - 1 at the issue time, as every day of a backfill is, and its note says so.
-public struct ForecastRun {
+public struct ForecastRun: Sendable {
     public enum Mode: Sendable { case dayAhead, backfill }
 
     public let layout: SchemaLayout
@@ -76,23 +76,20 @@ public struct ForecastRun {
                     failFast: Bool = false, finishesRun: Bool = true,
                     progress: (String) -> Void = { _ in }) throws -> ForecastRunResult {
         try query.register(on: connection, layout: layout)
-        var forecaster = SeriesForecaster(query: query, layout: layout)
-        forecaster.policy = policy
         let runStart = try connection.execute("select now()::text as t", name: "run start").first?.string("t") ?? ""
         var rows: [ForecastRow] = []
         var days: [ForecastRunResult.SeriesDay] = []
-        for (id, targetDates) in plan {
-            for part in try split(id, targetDates, on: connection) {
-                for day in try forecaster.forecast(id, targetDates: part.dates, model: modelChoice(part.kind), kind: part.kind,
-                                                   runTime: part.kind == .issued ? runStart : nil, on: connection) {
-                    let note = day.note + (part.kind == .backtest && mode == .dayAhead ? "; the day has begun, so a backtest" : "")
+        for (id, parts) in try forecastEach(plan, runStart: runStart, on: connection) {
+            for (kind, forecasts) in try parts.get() {
+                for day in forecasts {
+                    let note = day.note + (kind == .backtest && mode == .dayAhead ? "; the day has begun, so a backtest" : "")
                     switch day.rows {
                     case let .success(forecast):
                         rows += forecast
                         let ood = forecast.filter { !$0.outOfDistribution.isEmpty }.count
                         days.append(.init(series: id, targetDate: day.date, hours: forecast.count, modelVersion: forecast.first?.modelVersion,
                                           outOfDistributionHours: ood, note: note, error: nil))
-                        progress("\(id) \(day.date): \(forecast.count) hours (\(part.kind.rawValue)) with \(note)"
+                        progress("\(id) \(day.date): \(forecast.count) hours (\(kind.rawValue)) with \(note)"
                                  + (ood > 0 ? ", \(ood) out of distribution" : ""))
                     case let .failure(error):
                         // Without the server no other series can be forecast either: stop at once.
@@ -113,6 +110,32 @@ public struct ForecastRun {
         let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds,
                                                                completion: finishesRun ? completion : nil)
         return ForecastRunResult(days: days, rowsWritten: written)
+    }
+
+    /// Features, models and predictions of every series in `plan`, in plan order: several series are
+    /// computed side by side, each worker on its own connection, so the server computes one series'
+    /// features while the client scores another's (a model load and its SHAP drivers cost about as much
+    /// client time as the feature query costs server time). A series' failure is its own.
+    private func forecastEach(_ plan: [(series: SeriesID, dates: [String])], runStart: String, on connection: Connection) throws
+        -> [(SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)] {
+        var forecaster = SeriesForecaster(query: query, layout: layout)
+        forecaster.policy = policy
+        let seriesForecaster = forecaster
+        let forecastOne = { @Sendable (run: ForecastRun, entry: (series: SeriesID, dates: [String]), on: Connection) in
+            try run.split(entry.series, entry.dates, on: on).map { part in
+                (part.kind, try seriesForecaster.forecast(entry.series, targetDates: part.dates, model: run.modelChoice(part.kind),
+                                                          kind: part.kind, runTime: part.kind == .issued ? runStart : nil, on: on))
+            }
+        }
+        let workers = min(plan.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        guard workers > 1 else { return plan.map { entry in (entry.series, Result { try forecastOne(self, entry, connection) }) } }
+        let target = connection.target, logger = self.logger, run = self
+        let results = ParallelSeries.run(count: plan.count, workers: workers,
+                                         setup: { try Connection.open(target, logger: logger) }) { worker, index in
+            try forecastOne(run, plan[index], worker)
+        }
+        // A worker that could not connect fails its series like a lost connection: the caller stops.
+        return zip(plan.map(\.series), results).map { ($0, $1) }
     }
 
     /// A named version is used for every day; otherwise issued days take the current champion (known

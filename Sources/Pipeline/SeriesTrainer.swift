@@ -72,7 +72,8 @@ public struct SeriesTrainer: Sendable {
         let beforeTest = 0..<split.test.lowerBound
         let rowsPerDay = max(1, beforeTest.count / max(1, Set(data.keys[beforeTest].map(\.localDate)).count))
         let folds = TimeSeriesFolds(rowCount: beforeTest.count, foldCount: configuration.folds, validationSize: configuration.foldDays * rowsPerDay)
-        let search = try RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience, threads: threads)
+        let search = try RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience, threads: threads,
+                                      strategy: configuration.search)
             .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds, maxRounds: configuration.maxRounds)
 
         // 3. Final fit on the training window, rounds chosen on the validation window.
@@ -156,6 +157,8 @@ public struct SeriesTrainer: Sendable {
                                           featureVotes: votes, rounds: rounds, searchTrials: search.trials.count,
                                           searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
             metrics.featureRanges = featureRanges
+            metrics.searchStrategy = configuration.search.rawValue
+            metrics.searchFits = search.fits
             metrics.weatherAsIssuedShare = weatherAsIssuedShare
             return metrics
         }

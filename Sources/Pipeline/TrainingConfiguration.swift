@@ -1,8 +1,12 @@
+import Boosting
+
 /// Everything a training run can be told. Defaults are what `gridcast train` uses.
 public struct TrainingConfiguration: Sendable, Codable {
     public var features = FeatureSettings()
     /// Random-search trials per series (the first is always XGBoost's defaults).
     public var trials = 50
+    /// How the search spends its fits: successive halving over the folds (default) or every fold for all.
+    public var search: SearchStrategy = .halving
     /// Time-series cross-validation folds inside the training window.
     public var folds = 3
     /// Days per cross-validation block.

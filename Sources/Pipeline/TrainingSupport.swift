@@ -69,6 +69,9 @@ struct MetricsDocument: Codable {
     var rounds: Int
     var searchTrials: Int
     var searchBestCVRMSE: Double
+    /// halving or full, and the candidate x fold fits made; nil for models trained before they were recorded.
+    var searchStrategy: String?
+    var searchFits: Int?
     var featureSettings: FeatureSettings
     var featureRanges: [String: [Float]] = [:]
     /// The as-of rule of the training rows (run time per day, weather mode); nil for models trained
@@ -84,6 +87,7 @@ struct MetricsDocument: Codable {
         case asOf = "as_of", weatherAsIssuedShare = "weather_as_issued_share"
         case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
+        case searchStrategy = "search_strategy", searchFits = "search_fits"
         case featureSettings = "feature_settings", featureRanges = "feature_ranges"
     }
 }

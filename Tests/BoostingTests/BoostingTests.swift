@@ -64,12 +64,38 @@ struct BoostingTests {
         for fold in folds.folds {
             #expect(fold.train.upperBound + 24 == fold.validation.lowerBound)
         }
-        let search = RandomSearch(trials: 4, seed: 9, patience: 10)
+        let search = RandomSearch(trials: 4, seed: 9, patience: 10, strategy: .full)
         let first = try search.run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
         let second = try search.run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
         #expect(first.trials.map(\.meanRMSE) == second.trials.map(\.meanRMSE))
         #expect(first.best.meanRMSE <= first.trials[0].meanRMSE)
         #expect(first.trials.count == 4)
+    }
+
+    @Test("successive halving fits all candidates on the newest fold, a third on one more, and picks a finalist scored on every fold")
+    func halvingSearch() throws {
+        let (matrix, labels, _) = synthetic(rows: 2000, seed: 3)
+        let folds = TimeSeriesFolds(rowCount: 2000, foldCount: 3, validationSize: 240, gap: 24)
+        let halving = try RandomSearch(trials: 12, seed: 9, patience: 10).run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
+        let full = try RandomSearch(trials: 12, seed: 9, patience: 10, strategy: .full)
+            .run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
+        #expect(full.fits == 36)
+        #expect(halving.fits == 12 + 4 + 2, "12 on the newest fold, the best 4 on two, the best 2 on all three")
+        #expect(halving.trials.map(\.folds).sorted() == Array(repeating: 1, count: 8) + [2, 2, 3, 3])
+        #expect(halving.best.folds == 3)
+        // The same fits as the full search's: a finalist's mean is the full search's mean of that candidate.
+        for (pruned, complete) in zip(halving.trials, full.trials) where pruned.folds == 3 {
+            #expect(pruned.meanRMSE == complete.meanRMSE)
+        }
+        // The finalists were the best on the newest fold alone.
+        let newestFold = try RandomSearch(trials: 12, seed: 9, patience: 10, strategy: .full)
+            .run(matrix: matrix, labels: labels, folds: TimeSeriesFolds(rowCount: 2000, foldCount: 1, validationSize: 240, gap: 24),
+                 maxRounds: 200)
+        let bestOnNewest = Set(newestFold.trials.indices.sorted { newestFold.trials[$0].meanRMSE < newestFold.trials[$1].meanRMSE }.prefix(4))
+        let finalists = Set(halving.trials.indices.filter { halving.trials[$0].folds == 3 })
+        #expect(finalists.isSubset(of: bestOnNewest))
+        // As good a pick: within 5% of the full search's best, on the same three folds.
+        #expect(halving.best.meanRMSE <= full.best.meanRMSE * 1.05, "halving \(halving.best.meanRMSE) vs full \(full.best.meanRMSE)")
     }
 
     @Test("consensus selection keeps informative features and drops pure noise")

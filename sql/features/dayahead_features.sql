@@ -134,31 +134,39 @@ history as (
      and v.dst_fold = 0
      and v.known_from <= d.run_time and d.run_time < v.known_until
 ),
+-- The lags' rows of the history only (5 of ~33 days back), so the join below hashes a sixth of it.
 lags as (
     select t.hour_start_utc,
            array_agg(h.net_load_kwh order by l.position) as same_hour_lags
     from targets t
     cross join params p
     cross join unnest(p.lag_days) with ordinality as l(days, position)
-    left join history h on h.target_date = t.local_date and h.days_back = l.days and h.local_hour = t.local_hour
+    left join (select * from history where days_back = any ($6::int[])) h
+           on h.target_date = t.local_date and h.days_back = l.days and h.local_hour = t.local_hour
     group by t.hour_start_utc
 ),
-rolling as (
+-- Per target day and clock hour: sums and counts of the 7 and 28 days behind the delay, and the newest
+-- arrival behind all its history. The rolling means divide them; the daily figures add them up over
+-- the day's hours rather than reading the history a second time.
+hour_sums as (
     select h.target_date, h.local_hour,
-           avg(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7) as mean_7d,
-           avg(h.net_load_kwh)                                               as mean_28d
+           sum(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7)    as sum_7d,
+           count(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7)  as n_7d,
+           sum(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 28)   as sum_28d,
+           count(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 28) as n_28d,
+           max(h.known_from)                                                     as known_at
     from history h
     cross join params p
-    where h.days_back between p.delay_days + 1 and p.delay_days + 28
     group by h.target_date, h.local_hour
 ),
+rolling as (
+    select target_date, local_hour, sum_7d / nullif(n_7d, 0) as mean_7d, sum_28d / nullif(n_28d, 0) as mean_28d
+    from hour_sums
+),
 daily as (
-    select h.target_date,
-           avg(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7) as day_mean_7d,
-           max(h.known_from)                                                  as sqmd_known_at
-    from history h
-    cross join params p
-    group by h.target_date
+    select target_date, sum(sum_7d) / nullif(sum(n_7d), 0) as day_mean_7d, max(known_at) as sqmd_known_at
+    from hour_sums
+    group by target_date
 ),
 -- The newest day the delay lets a run know (trade date D - 1 - delay): each hour minus that day's mean,
 -- the shape of the latest known profile. A difference, not a ratio: solar net load crosses zero.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Boosting
 import Foundation
 import Pipeline
 import Warehouse
@@ -18,6 +19,10 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var seriesOptions: SeriesOptions
 
     @Option(help: "Random-search trials per series.") var trials: Int = 50
+    @Option(help: ArgumentHelp("How the search spends its fits: halving (every candidate on the newest fold, the best third "
+                               + "on one more fold per rung, the finalists on all) or full (every candidate on every fold).",
+                               valueName: "halving|full"))
+    var search: SearchStrategy = .halving
     @Option(help: "Time-series cross-validation folds.") var folds: Int = 3
     @Option(help: "Days held out for the test window.") var testDays: Int = 56
     @Option(help: "Days of validation before the test window.") var validationDays: Int = 56
@@ -58,6 +63,7 @@ struct TrainCommand: ParsableCommand {
     var configuration: TrainingConfiguration {
         var configuration = TrainingConfiguration()
         configuration.trials = trials
+        configuration.search = search
         configuration.folds = folds
         configuration.testDays = testDays
         configuration.validationDays = validationDays
@@ -177,3 +183,5 @@ struct TrainingFailed: Error, CustomStringConvertible, FailureDetails {
                         "exit_code": .int(Int(exitCode($0.error)))] }
     }
 }
+
+extension SearchStrategy: ExpressibleByArgument {}
