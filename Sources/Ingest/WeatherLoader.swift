@@ -64,6 +64,9 @@ public struct WeatherLoadSummary: Sendable, Equatable {
     public var lastValidAt: Date?
     /// Stored variables present in the file; the others keep their stored values.
     public var variables: [String] = []
+    /// Stored variables absent from the file: hours already stored keep their values, new hours have
+    /// none, so the features built on them are empty (and forecasts flag those hours).
+    public var missingVariables: [String] = []
     public var ignoredVariables: [String] = []
     /// Unit conversions applied, e.g. `temperature_2m: °F -> °C`.
     public var unitConversions: [String] = []
@@ -164,6 +167,7 @@ public struct WeatherLoader {
             sum.unchanged += summary.unchanged
             sum.rejected += summary.rejected
             sum.variables = Array(Set(sum.variables + summary.variables)).sorted()
+            sum.missingVariables = sum.missingVariables.filter(summary.missingVariables.contains)
             sum.unitConversions += summary.unitConversions
             total = sum
         }
@@ -188,6 +192,7 @@ public struct WeatherLoader {
         summary.firstValidAt = checked.rows.first?.validAt
         summary.lastValidAt = checked.rows.last?.validAt
         summary.variables = checked.variables.map(\.rawValue)
+        summary.missingVariables = WeatherVariable.allCases.filter { !checked.variables.contains($0) }.map(\.rawValue)
         summary.ignoredVariables = document.ignoredVariables
         summary.unitConversions = checked.conversions
         summary.runID = runID

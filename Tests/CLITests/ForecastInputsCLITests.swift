@@ -70,3 +70,24 @@ struct ForecastInputsCLITests {
             """) >= 96)
     }
 }
+
+/// What `gridcast load weather` says about a file that lacks variables the warehouse stores.
+@Suite("Weather files with missing variables")
+struct WeatherMissingVariablesCLITests {
+    @Test("a file without some stored variables loads, warns which on stderr and lists them in the JSON summary")
+    func missingVariablesAreReported() throws {
+        let warehouse = try ConcurrencyAndSecurityTests.shared.get()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-partial-\(UUID().uuidString.prefix(8)).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try #"""
+            {"latitude":32.71,"longitude":-117.16,"utc_offset_seconds":-28800,"timezone":"America/Los_Angeles",
+             "hourly_units":{"time":"iso8601","temperature_2m":"°C","cloud_cover":"%"},
+             "hourly":{"time":["2022-06-01T00:00"],"temperature_2m":[9.5],"cloud_cover":[40]}}
+            """#.write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try warehouse.gridcast(["load", "weather", file.path, "--json"])
+        #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("has no apparent_temperature, direct_radiation"), "\(outcome.stderr)")
+        #expect(outcome.stdout.contains(#""missing_variables":["apparent_temperature","direct_radiation","diffuse_radiation""#),
+                "\(outcome.stdout)")
+    }
+}

@@ -87,6 +87,9 @@ struct WeatherMalformedTests {
         let onlyTemperature = #"{"latitude":32.71,"longitude":-117.16,"utc_offset_seconds":-28800,"timezone":"America/Los_Angeles","hourly_units":{"time":"iso8601","temperature_2m":"°C"},"hourly":{"time":["2024-05-01T00:00"],"temperature_2m":[9.5]}}"#
         let partial = try harness.load("t.json", onlyTemperature)
         #expect(partial.updated == 1 && partial.variables == ["temperature_2m"])
+        #expect(partial.missingVariables == WeatherVariable.allCases.filter { $0 != .temperature2m }.map(\.rawValue),
+                "the summary names every stored variable the file lacks")
+        #expect(summary.missingVariables.isEmpty)
         #expect(try harness.int("""
             select count(*) as n from \(WeatherHarness.table)
             where valid_at = '2024-05-01 08:00+00' and temperature_2m = 9.5 and relative_humidity_2m is not null

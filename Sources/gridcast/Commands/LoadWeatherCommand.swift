@@ -128,6 +128,15 @@ struct LoadWeatherCommand: ParsableCommand {
                           + "\(summary.unchanged) unchanged, \(summary.rejected) rejected (\(summary.kind.rawValue), \(summary.location))")
                 }
             }
+            // A variable the file lacks is not an error (a partial file updates what it has), but it must not
+            // pass unnoticed: new hours get no value for it, and the features built on it are empty there.
+            for summary in summaries where !summary.missingVariables.isEmpty {
+                let missing = summary.missingVariables.joined(separator: ", ")
+                logger.warning("""
+                    \(summary.source) has no \(missing): stored hours keep their values, new hours have none (features built \
+                    on them are empty; forecasts flag those hours). Request them from Open-Meteo (hourly=...) to fill them.
+                    """)
+            }
             return [
                 "files": .array(summaries.map(Self.json)),
                 "rows_read": .int(summaries.reduce(0) { $0 + $1.rowsRead }),
@@ -150,6 +159,7 @@ struct LoadWeatherCommand: ParsableCommand {
             "time_labels": .optional(summary.timeInterpretation?.rawValue),
             "unit_conversions": .array(summary.unitConversions.map(JSONValue.string)),
             "ignored_variables": .array(summary.ignoredVariables.map(JSONValue.string)),
+            "missing_variables": .array(summary.missingVariables.map(JSONValue.string)),
             "run_id": .optional(summary.runID?.uuidString.lowercased()),
         ]
     }
