@@ -7,7 +7,7 @@ import Warehouse
 @Suite("Migration runner")
 struct MigrationRunnerTests {
     /// Files in migrations/: a file lost or added by mistake fails here.
-    static let migrationCount = 26
+    static let migrationCount = 27
     static let biViews: Set<String> = ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy",
                                        "vw_forecast_accuracy_all", "vw_model_registry", "vw_champion_models", "vw_run_history",
                                        "vw_series_status", "vw_forecast_drivers", "vw_calendar",
@@ -41,7 +41,7 @@ struct MigrationRunnerTests {
                 "run_locks", "feature_sql", "series_actuals_hourly",
                 "vw_forecast_accuracy_live", "forecast_accuracy_daily", "check_thresholds",
                 "gridcast_settings", "data_quality_findings", "training_exclusions", "vw_series_drift",
-                "work_queue", "vw_work_queue_tasks", "vw_work_queue_progress"])
+                "work_queue", "vw_work_queue_tasks", "vw_work_queue_progress", "segment_rules"])
         #expect(try Self.relations(connection, schema: "gridcast_bi\(suffix)")
             == Self.biViews)
         let roles = try connection.execute("select rolname from pg_roles where rolname = any($1::text[]) order by 1",

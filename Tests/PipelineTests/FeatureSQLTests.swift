@@ -37,6 +37,28 @@ struct FeatureSQLTests {
     }
 }
 
+/// Holiday names as a feature: one number per name, the same every year.
+@Suite("Holiday codes in the feature SQL")
+struct HolidayCodeFeatureTests {
+    @Test("each holiday name has its own nonzero code, the same in every year; other days have 0")
+    func holidayCodes() throws {
+        let connection = try Connection.open(try SampleWarehouse.clone("holidaycodes"))
+        let series = SeriesID(loadProfile: "RES", loadSegment: "NONSOLAR")
+        func code(on day: String) throws -> Set<Float> {
+            let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
+                                                       start: day, end: day, settings: FeatureSettings(),
+                                                       requireTarget: false, asOf: .dayAhead())
+            return Set(data.matrix.column("holiday_code"))
+        }
+        let christmas = try code(on: "2024-12-25"), christmasBefore = try code(on: "2023-12-25")
+        let thanksgiving = try code(on: "2024-11-28"), ordinary = try code(on: "2024-11-20")
+        #expect(christmas.count == 1 && christmas != [0], "one code for all hours of Christmas: \(christmas)")
+        #expect(christmas == christmasBefore, "the same name gets the same code every year")
+        #expect(thanksgiving.count == 1 && thanksgiving != [0] && thanksgiving != christmas)
+        #expect(ordinary == [0])
+    }
+}
+
 /// The feature SQL takes its values as bound parameters ($1 ... $12): what gridcast binds and what a
 /// DBA runs by hand from `gridcast features print` must be the same query with the same result.
 @Suite("Feature SQL with bound parameters")

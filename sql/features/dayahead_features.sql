@@ -3,7 +3,8 @@
 --
 -- Computes, in the warehouse: the target (net load of the series' rate groups, hours with enough
 -- meters only), same-hour lags and rolling means, the newest known day's profile shape, the hour's
--- weather and the temperature of the three days before, calendar and solar position.
+-- weather and the temperature of the three days before, calendar (with a code per holiday name) and
+-- solar position.
 -- gridcast reads the result with COPY TO STDOUT.
 --
 -- Values are bound parameters, never part of the SQL text, and both PostgreSQL and Citus plan with them
@@ -270,6 +271,9 @@ select t.hour_start_utc,
        t.is_school_holiday::int                         as is_school_holiday,
        least(t.days_to_holiday, 30)                     as days_to_holiday,
        least(t.days_since_holiday, 30)                  as days_since_holiday,
+       -- a stable number per holiday name (0 on other days), below 2^24 so a float32 holds it exactly:
+       -- trees can tell Christmas from Labor Day, and the same holiday gets the same number every year
+       coalesce(abs(hashtext(t.holiday_name)) % 1000000, 0) as holiday_code,
        t.is_dst::int                                    as is_dst,
        t.hours_in_day,
        t.is_morning_peak::int                           as is_morning_peak,
