@@ -19,7 +19,7 @@ struct TrainStage {
         let gridcast = try context.gridcast(["train", "--all", "--json"] + size.trainArguments, log: "train-gridcast")
         let ours = try Self.rmseBySeries(gridcast.stdout, key: "series", log: context.log("train-gridcast"))
 
-        let wall = "\(ours.count) series, \(size.trials) trials x \(size.folds) folds, wall (gridcast: halving search; Python: every fold)"
+        let wall = "\(ours.count) series, \(size.trials) trials x \(size.folds) folds (gridcast: halving search; Python: every fold), wall"
         let meanOurs = ours.values.reduce(0, +) / Double(max(ours.count, 1))
         guard let python = try pythonReference(matrices) else {
             // gridcast's own figures are always recorded; only the comparison is missing, and says why.

@@ -28,7 +28,8 @@ struct XGBoostBuildStage {
         let size = context.size
         let gridcast: ChildProcess.Outcome
         do {
-            gridcast = try ChildProcess.run([context.gridcast, "train", "--all", "--json"] + size.trainArguments,
+            // The reference's search (every candidate on every fold), so both sides fit the same models.
+            gridcast = try ChildProcess.run([context.gridcast, "train", "--all", "--json", "--search", "full"] + size.trainArguments,
                                             environment: context.childEnvironment.merging(environment) { $1 },
                                             logPrefix: context.log("xgboost-build-train"))
         } catch {
@@ -37,7 +38,7 @@ struct XGBoostBuildStage {
             return
         }
         let ours = try TrainStage.rmseBySeries(gridcast.stdout, key: "series", log: context.log("xgboost-build-train"))
-        report.add(.duration("train", "\(ours.count) series wall, gridcast on PyPI's libxgboost \(python.version) (same build both sides)",
+        report.add(.duration("train", "\(ours.count) series wall, gridcast --search full on PyPI's libxgboost \(python.version) (same build both sides)",
                              gridcast.seconds, against: "Python xgboost \(python.version) hist", python.seconds))
         let rmse = RMSEComparison(ours: ours, theirs: python.rmseBySeries)
         guard !rmse.series.isEmpty else { return }
