@@ -19,8 +19,8 @@ struct GridcastBench: ParsableCommand {
     @Option(help: "tiny (what CI runs, about a minute) or full (what bench/README.md reports, about an hour).")
     var size: String = "full"
 
-    @Option(help: "Comma-separated stages: copy, features, train, forecast, extension, xgboost-build, scale, bi.")
-    var stages: String = "copy,features,train,forecast,extension,xgboost-build,scale,bi"
+    @Option(help: "Comma-separated stages: copy, features, train, peer, forecast, extension, xgboost-build, scale, bi (peer needs train).")
+    var stages: String = "copy,features,train,peer,forecast,extension,xgboost-build,scale,bi"
 
     @Option(help: "Search trials per series for the training comparison (default 50 full, 2 tiny).")
     var trials: Int?
@@ -44,7 +44,7 @@ struct GridcastBench: ParsableCommand {
         """)
     var python: String?
 
-    static let knownStages = ["copy", "features", "train", "forecast", "extension", "xgboost-build", "scale", "bi"]
+    static let knownStages = ["copy", "features", "train", "peer", "forecast", "extension", "xgboost-build", "scale", "bi"]
 
     var parsedScaleSeries: [Int]? {
         guard let scaleSeries else { return nil }
@@ -102,7 +102,13 @@ struct GridcastBench: ParsableCommand {
                 matrices = try FeatureStage(context: context).run(report)
             }
             var python: PythonTraining?
-            if chosen.contains("train"), let matrices { python = try TrainStage(context: context).run(report, matrices: matrices) }
+            if chosen.contains("train"), let matrices {
+                let trained = try TrainStage(context: context).run(report, matrices: matrices)
+                python = trained.python
+                if chosen.contains("peer") { try PeerStage(context: context).run(report, matrices: matrices, gridcastRMSE: trained.gridcastRMSE) }
+            } else if chosen.contains("peer") {
+                report.note("peer: needs the train stage (gridcast's holdout RMSE); add train to --stages")
+            }
             if chosen.contains("forecast") {
                 if !chosen.contains("train") { try TrainStage(context: context).trainForForecast() }
                 try ForecastStage(context: context).run(report)

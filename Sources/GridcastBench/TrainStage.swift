@@ -10,10 +10,11 @@ import Pipeline
 struct TrainStage {
     let context: BenchContext
 
-    /// Returns the Python reference's outcome (nil when no Python with xgboost was found), which the
-    /// xgboost-build stage compares against.
+    /// Returns gridcast's holdout RMSE per series (the peer stage compares against it) and the Python
+    /// reference's outcome (nil when no Python with xgboost was found), which the xgboost-build stage
+    /// compares against.
     @discardableResult
-    func run(_ report: BenchReport, matrices: URL) throws -> PythonTraining? {
+    func run(_ report: BenchReport, matrices: URL) throws -> (gridcastRMSE: [String: Double], python: PythonTraining?) {
         let size = context.size
         context.step("train: gridcast train --all (\(size.trials) trials, \(size.folds) folds) against the Python reference")
         let gridcast = try context.gridcast(["train", "--all", "--json"] + size.trainArguments, log: "train-gridcast")
@@ -28,7 +29,7 @@ struct TrainStage {
             report.add(.measured("train", "mean holdout RMSE over \(ours.count) series", meanOurs, "kWh"))
             report.note("train: no Python reference in this run (\(context.python) cannot import numpy and xgboost; "
                         + "./setup --deps-only installs bench/requirements.txt into .gridcast/python), so no ratios")
-            return nil
+            return (ours, nil)
         }
         let theirs = try Self.rmseBySeries(python.outcome.stdout, key: "series", log: context.log("train-python"))
         report.add(.duration("train", wall, gridcast.seconds,
@@ -39,8 +40,8 @@ struct TrainStage {
         report.add(.duration("train", "mean holdout RMSE over \(rmse.series.count) series", rmse.meanOurs, against: "Python",
                              rmse.meanTheirs, goal: 0.99).withUnit("kWh"))
         report.note("holdout RMSE per series (gridcast / Python): \(rmse.pairs)")
-        return PythonTraining(seconds: python.outcome.seconds, peakRSSMiB: python.outcome.peakRSSMiB, version: python.version,
-                              libraryPath: python.libraryPath, rmseBySeries: theirs)
+        return (ours, PythonTraining(seconds: python.outcome.seconds, peakRSSMiB: python.outcome.peakRSSMiB, version: python.version,
+                                     libraryPath: python.libraryPath, rmseBySeries: theirs))
     }
 
     /// Trains with the size's settings when the forecast stage runs without the train stage.

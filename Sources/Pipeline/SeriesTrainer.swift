@@ -65,7 +65,9 @@ public struct SeriesTrainer: Sendable {
         let selection = try FeatureSelection().select(model: probe.booster, train: trainMatrix, labels: Array(labels[split.train]),
                                                       validation: validationMatrix, validationLabels: Array(labels[split.validation]),
                                                       threads: threads)
-        let features = selection.selected
+        let featureSet = try chooseFeatureSet(selection.selected, probe: probe, defaults: defaults, data: data, labels: labels,
+                                              split: split)
+        let features = featureSet.features
         let selected = data.matrix.columns(features)
 
         // 2. Random search over time-series folds of everything before the test window.
@@ -96,6 +98,7 @@ public struct SeriesTrainer: Sendable {
         // 5. Recency: the same parameters and rounds refit on every day, so the deployed model has seen the newest actuals.
         let refit = try configuration.refit ? self.refit(search.best.parameters, rounds: final.bestRounds, matrix: selected, labels: labels) : nil
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: selection.votes,
+                                    featureSet: featureSet,
                                     rounds: final.bestRounds, search: search,
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
@@ -147,7 +150,9 @@ public struct SeriesTrainer: Sendable {
     struct Evaluation {
         let model: ForecastMetrics, baseline: ForecastMetrics
         let coverage: Double, intervals: PredictionIntervals
-        let votes: [String: [String]], rounds: Int, search: RandomSearch.Outcome
+        let votes: [String: [String]]
+        let featureSet: FeatureSetChoice
+        let rounds: Int, search: RandomSearch.Outcome
         let featureRanges: [String: [Float]]
         let weatherAsIssuedShare: Double?
 
@@ -157,6 +162,8 @@ public struct SeriesTrainer: Sendable {
                                           featureVotes: votes, rounds: rounds, searchTrials: search.trials.count,
                                           searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
             metrics.featureRanges = featureRanges
+            metrics.featureSet = featureSet.name
+            metrics.featureSetValidationRMSE = ["selected": featureSet.selectedRMSE, "all": featureSet.allRMSE]
             metrics.searchStrategy = configuration.search.rawValue
             metrics.searchFits = search.fits
             metrics.weatherAsIssuedShare = weatherAsIssuedShare
@@ -179,6 +186,25 @@ public struct SeriesTrainer: Sendable {
         guard problems.isEmpty else { return (false, "kept as candidate: " + problems.joined(separator: "; ")) }
         return (true, String(format: "auto-approved: RMSE %.3f vs baseline %.3f (skill %.3f)%@", model.rmse, baseline.rmse, skill,
                              championRMSE.map { String(format: ", champion %.3f", $0) } ?? ", no previous champion"))
+    }
+
+    /// The selected features, or every feature when a fit on the selection validates worse than the probe
+    /// on all of them: the consensus selection alone cost the sample's series up to 30% test RMSE (four of
+    /// six were better with every feature, one better selected; bench/README.md "Feature selection").
+    /// One extra default-parameter fit, on the same training and validation windows as the probe.
+    private func chooseFeatureSet(_ chosen: [String], probe: FittedModel, defaults: BoostParameters, data: SeriesFeatures,
+                                  labels: [Float], split: DateSplit) throws -> FeatureSetChoice {
+        let all = data.matrix.featureNames
+        let allRMSE = probe.bestValidationRMSE ?? .infinity
+        guard chosen.count < all.count else { return FeatureSetChoice(features: all, name: "all", selectedRMSE: allRMSE, allRMSE: allRMSE) }
+        let narrowed = data.matrix.columns(chosen)
+        let selectedRMSE = try Trainer.fit(defaults, train: narrowed.rows(split.train), labels: Array(labels[split.train]),
+                                           validation: (narrowed.rows(split.validation), Array(labels[split.validation])),
+                                           patience: configuration.patience, threads: threads, seed: configuration.seed)
+            .bestValidationRMSE ?? .infinity
+        return selectedRMSE <= allRMSE
+            ? FeatureSetChoice(features: chosen, name: "selected", selectedRMSE: selectedRMSE, allRMSE: allRMSE)
+            : FeatureSetChoice(features: all, name: "all", selectedRMSE: selectedRMSE, allRMSE: allRMSE)
     }
 
     /// A fit of `rounds` rounds on every row of `matrix` (no early stopping: the rounds were chosen on
@@ -246,4 +272,13 @@ public struct SeriesTrainer: Sendable {
         }
         return (start, end)
     }
+}
+
+/// Which features a model trains on, and the validation RMSE of a default-parameter fit on each set.
+struct FeatureSetChoice {
+    let features: [String]
+    /// "selected" (the consensus selection) or "all".
+    let name: String
+    let selectedRMSE: Double
+    let allRMSE: Double
 }

@@ -72,6 +72,9 @@ struct MetricsDocument: Codable {
     /// halving or full, and the candidate x fold fits made; nil for models trained before they were recorded.
     var searchStrategy: String?
     var searchFits: Int?
+    /// "selected" or "all", and the validation RMSE of a default fit on each (nil before they were recorded).
+    var featureSet: String?
+    var featureSetValidationRMSE: [String: Double]?
     var featureSettings: FeatureSettings
     var featureRanges: [String: [Float]] = [:]
     /// The as-of rule of the training rows (run time per day, weather mode); nil for models trained
@@ -88,6 +91,7 @@ struct MetricsDocument: Codable {
         case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
         case searchStrategy = "search_strategy", searchFits = "search_fits"
+        case featureSet = "feature_set", featureSetValidationRMSE = "feature_set_validation_rmse"
         case featureSettings = "feature_settings", featureRanges = "feature_ranges"
     }
 }

@@ -20,7 +20,7 @@ struct BenchCLITests {
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let figures = try #require(document["figures"] as? [[String: Any]])
         let stages = Set(figures.compactMap { $0["stage"] as? String })
-        #expect(stages.isSuperset(of: ["setup", "copy", "features", "train", "forecast", "extension", "scale", "bi"]), "\(stages)")
+        #expect(stages.isSuperset(of: ["setup", "copy", "features", "train", "peer", "forecast", "extension", "scale", "bi"]), "\(stages)")
         for figure in figures {
             let value = (figure["value"] as? NSNumber)?.doubleValue ?? -1
             #expect(value > 0 && value.isFinite, "\(figure)")
@@ -35,6 +35,9 @@ struct BenchCLITests {
         let sameBuild = figures.first { ($0["name"] as? String)?.hasPrefix("mean holdout RMSE, gridcast on PyPI") == true }
         let ratio = (sameBuild?["ratio"] as? NSNumber)?.doubleValue ?? 0
         #expect(abs(ratio - 1) < 1e-9, "gridcast and the Python reference differ on the same XGBoost build: \(String(describing: sameBuild))")
+        // The LightGBM peer (pinned in bench/requirements.txt) scored every series gridcast trained.
+        let peer = figures.filter { $0["stage"] as? String == "peer" && ($0["reference"] as? String)?.hasPrefix("LightGBM") == true }
+        #expect(peer.count == 7, "6 series and their mean: \(peer)")
         #expect(outcome.stdout.contains("| stage | figure | gridcast | reference | ratio | goal |"))
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("explain_features.txt").path))
     }

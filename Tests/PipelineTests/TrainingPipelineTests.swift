@@ -43,6 +43,22 @@ struct TrainingPipelineTests {
             from gridcast_operational_dev.model_registry m
             """, name: "refit windows").first
         #expect(windows?.int("refit") == 6 && windows?.int("n") == 6)
+        // The consensus selection is kept only where it validated no worse than every feature.
+        let featureSets = try connection.execute("""
+            select load_profile || '-' || load_segment as series, metrics->>'feature_set' as chosen,
+                   (metrics->'feature_set_validation_rmse'->>'selected')::float8 as selected,
+                   (metrics->'feature_set_validation_rmse'->>'all')::float8 as all_features
+            from gridcast_operational_dev.model_registry
+            """, name: "feature sets").rows
+        #expect(featureSets.count == 6)
+        for row in featureSets {
+            let (chosen, selected, all) = (row.string("chosen"), Double(row.string("selected") ?? ""), Double(row.string("all_features") ?? ""))
+            let series = row.string("series") ?? "?"
+            #expect(chosen == "selected" || chosen == "all", "\(series): \(chosen ?? "nil")")
+            if let selected, let all {
+                #expect(chosen == (selected <= all ? "selected" : "all"), "\(series): selected \(selected), all \(all), chose \(chosen ?? "nil")")
+            }
+        }
         // A training run is visible to BI: the champion view lists all six.
         #expect(try connection.execute("select count(*) as n from gridcast_bi_dev.vw_champion_models", name: "champions").first?.int("n") == 6)
     }

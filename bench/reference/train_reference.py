@@ -5,7 +5,8 @@ The same pipeline as gridcast's SeriesTrainer, written the way a data scientist 
 xgboost from PyPI with tree_method=hist, on the feature matrices gridcast-bench exported from the
 warehouse (so both sides learn from identical numbers), with the same split (last TEST_DAYS dates
 test, VALIDATION_DAYS before them validation), the same consensus feature selection (gain,
-permutation, correlation; 2 of 3 votes, at least 5 features; gridcast's shuffles from --permutations), the same search candidates (gridcast's
+permutation, correlation; 2 of 3 votes, at least 5 features; gridcast's shuffles from --permutations; kept only when a default
+fit on it validates no worse than on every feature), the same search candidates (gridcast's
 own, from --candidates), number of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
 per core, one xgboost thread each). Prints one JSON document on stdout.
 
@@ -28,13 +29,7 @@ import time
 import numpy as np
 import xgboost as xgb
 
-
-def load(prefix):
-    with open(prefix + ".json") as handle:
-        meta = json.load(handle)
-    columns = 1 + len(meta["features"])
-    data = np.fromfile(prefix + ".f32", dtype="<f4").reshape(meta["rows"], columns)
-    return meta, data[:, 0], data[:, 1:]
+from exported_matrices import load, rmse, split
 
 
 def params(p, seed):
@@ -64,10 +59,6 @@ def fit(p, dtrain, dvalid, args, seed):
     booster = xgb.train(params(p, seed), dtrain, num_boost_round=args.max_rounds, evals=[(dvalid, "validation")],
                         early_stopping_rounds=args.patience, verbose_eval=False)
     return booster, booster.best_iteration + 1, booster.best_score
-
-
-def rmse(a, b):
-    return float(np.sqrt(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2)))
 
 
 def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds, permutations=None):
@@ -128,19 +119,23 @@ def train_series(job):
     meta, labels, features = load(prefix)
     names = meta["features"]
     dates = meta["dates"]
-    unique = list(dict.fromkeys(dates))
-    test_start = unique[len(unique) - args.test_days]
-    validation_start = unique[len(unique) - args.test_days - args.validation_days]
-    first_validation = next(i for i, d in enumerate(dates) if d >= validation_start)
-    first_test = next(i for i, d in enumerate(dates) if d >= test_start)
-    train, valid, test = slice(0, first_validation), slice(first_validation, first_test), slice(first_test, len(dates))
+    train, valid, test = split(dates, args.test_days, args.validation_days)
+    first_validation, first_test = valid.start, test.start
 
     # 1. consensus feature selection with default parameters
     dtrain = xgb.DMatrix(features[train], label=labels[train], feature_names=names)
     dvalid = xgb.DMatrix(features[valid], label=labels[valid], feature_names=names)
-    probe, probe_rounds, _ = fit(DEFAULTS, dtrain, dvalid, args, args.seed)
+    probe, probe_rounds, probe_score = fit(DEFAULTS, dtrain, dvalid, args, args.seed)
     selected = select_features(probe, names, features[train], labels[train], features[valid], labels[valid], probe_rounds,
                                args.permutations)
+    # keep the selection only when a default fit on it validates no worse than the probe on every feature
+    if len(selected) < len(names):
+        chosen = [names.index(n) for n in selected]
+        _, _, selected_score = fit(DEFAULTS, xgb.DMatrix(features[train][:, chosen], label=labels[train], feature_names=selected),
+                                   xgb.DMatrix(features[valid][:, chosen], label=labels[valid], feature_names=selected),
+                                   args, args.seed)
+        if not selected_score <= probe_score:
+            selected = list(names)
     columns = [names.index(n) for n in selected]
     x = features[:, columns]
 
