@@ -72,10 +72,8 @@ public struct FeatureQuery: Sendable {
     /// - Parameter requireTarget: true for training (hours with an actual only), false for forecasting.
     public func fetch(on connection: Connection, layout: SchemaLayout, series: SeriesID, start: String, end: String,
                       settings: FeatureSettings, requireTarget: Bool, asOf: AsOfRule = .dayAhead()) throws -> SeriesFeatures {
-        try settings.validate()
-        let sql = try statement(layout)
-        let parameters = FeatureParameters(series: series, start: start, end: end, settings: settings,
-                                           requireTarget: requireTarget, asOf: asOf)
+        let (sql, parameters) = try prepared(layout, series: series, start: start, end: end, settings: settings,
+                                             requireTarget: requireTarget, asOf: asOf)
         return try connection.transaction(name: "features \(series)") { tx in
             try Self.printTimestampsInUTC(tx)
             // One extended-protocol statement with the values bound: the result carries its column names,
@@ -90,16 +88,22 @@ public struct FeatureQuery: Sendable {
     public func explain(on connection: Connection, layout: SchemaLayout, series: SeriesID, start: String, end: String,
                         settings: FeatureSettings, requireTarget: Bool, asOf: AsOfRule = .dayAhead(),
                         analyze: Bool = true) throws -> String {
-        try settings.validate()
-        let sql = try statement(layout)
-        let parameters = FeatureParameters(series: series, start: start, end: end, settings: settings,
-                                           requireTarget: requireTarget, asOf: asOf)
+        let (sql, parameters) = try prepared(layout, series: series, start: start, end: end, settings: settings,
+                                             requireTarget: requireTarget, asOf: asOf)
         return try connection.transaction(name: "explain features \(series)") { tx in
             try Self.printTimestampsInUTC(tx)
             let plan = try tx.execute("explain \(analyze ? "(analyze, buffers) " : "")\(sql)", parameters.values,
                                       name: "explain feature query")
             return plan.rows.compactMap { $0.string(at: 0) }.joined(separator: "\n")
         }
+    }
+
+    /// The statement and its bound values for one series and window, after checking the settings.
+    private func prepared(_ layout: SchemaLayout, series: SeriesID, start: String, end: String, settings: FeatureSettings,
+                          requireTarget: Bool, asOf: AsOfRule) throws -> (sql: String, parameters: FeatureParameters) {
+        try settings.validate()
+        return (try statement(layout), FeatureParameters(series: series, start: start, end: end, settings: settings,
+                                                         requireTarget: requireTarget, asOf: asOf))
     }
 
     /// The rendered template without trailing semicolons, so it can be wrapped in EXPLAIN or PREPARE.

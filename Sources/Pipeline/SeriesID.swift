@@ -63,9 +63,9 @@ public struct SeriesSelection: Sendable {
 
     /// The series of `series` whose load profile has no SQMD at all in the warehouse: `train --all` lists
     /// them as skipped instead of failing on each (a catalog row added before its data, or a seeded sample
-    /// series on a real warehouse). The stored hourly actuals answer first (indexed); only a series
-    /// without them is looked up in the SQMD itself, which rows loaded without gridcast's loader reach.
-    /// One indexed lookup per series rather than one correlated query over the catalog: each filters on
+    /// series on a real warehouse). One statement per series asks both the stored hourly actuals and the
+    /// SQMD itself (which rows loaded without gridcast's loader reach), each an indexed EXISTS.
+    /// One lookup per series rather than one correlated query over the catalog: each filters on
     /// the load profile, so Citus routes it to one shard (a correlated NOT EXISTS from the catalog, a
     /// reference table, into a distributed table is a join Citus cannot plan).
     public static func withoutActuals(_ series: [SeriesID], on connection: Connection, layout: SchemaLayout) throws -> Set<SeriesID> {
