@@ -45,16 +45,9 @@ public struct TrainingRun: Sendable {
             threadQueue.worker = "\(queue.worker)/\(thread + 1)"
             do {
                 var connection = try Connection.open(target, logger: logger)
-                while true {
-                    guard let claim = try threadQueue.claim(limit: 1, on: connection).first else {
-                        guard try threadQueue.hasRunningTasks(on: connection) else { break }
-                        Thread.sleep(forTimeInterval: pollSeconds)
-                        continue
-                    }
+                while let claim = try threadQueue.next(on: connection, pollSeconds: pollSeconds).first {
+                    // trainOne reopens a connection the failure broke, so the finish below has one.
                     let result = Result { try trainOne(claim.series, with: seriesTrainer, on: &connection, logger: logger, progress: progress) }
-                    if case let .failure(error) = result, (error as? WarehouseError)?.isConnectionFailure == true {
-                        connection = try Connection.open(target, logger: logger)
-                    }
                     try threadQueue.finish(claim, error: result.failureMessage(redactedBy: target), on: connection)
                     results.append((claim.series, result))
                 }

@@ -107,6 +107,18 @@ public struct WorkQueue: Sendable {
         }
     }
 
+    /// Takes up to `limit` tasks like `claim`, but while nothing can be taken and other workers still run
+    /// tasks (which may yet be lost and taken again) waits `pollSeconds` and tries again. Empty only when
+    /// the queue has no pending or running task left: the worker is done.
+    public func next(limit: Int = 1, on connection: Connection, pollSeconds: Double = 2) throws -> [Claim] {
+        while true {
+            let claims = try claim(limit: limit, on: connection)
+            if !claims.isEmpty { return claims }
+            guard try hasRunningTasks(on: connection) else { return [] }
+            Thread.sleep(forTimeInterval: pollSeconds)
+        }
+    }
+
     /// Records a task's end (error nil = done) and releases its lock. A task taken over meanwhile by
     /// another worker (this one was thought lost) keeps that worker's state.
     public func finish(_ claim: Claim, error: String?, on connection: Connection) throws {

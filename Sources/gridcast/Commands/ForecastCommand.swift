@@ -129,13 +129,7 @@ struct QueuedForecast {
              dates: ([SeriesID]) throws -> [(series: SeriesID, dates: [String])]) throws -> ForecastRunResult {
         var days: [ForecastRunResult.SeriesDay] = []
         var rowsWritten = 0
-        while true {
-            let claims = try queue.claim(limit: Self.batchSize, on: connection)
-            guard !claims.isEmpty else {
-                guard try queue.hasRunningTasks(on: connection) else { break }
-                Thread.sleep(forTimeInterval: pollSeconds)
-                continue
-            }
+        while case let claims = try queue.next(limit: Self.batchSize, on: connection, pollSeconds: pollSeconds), !claims.isEmpty {
             let outcome: ForecastRunResult
             do {
                 outcome = try run.run(plan: try dates(claims.map(\.series)), runID: runID, on: connection, finishesRun: false,
