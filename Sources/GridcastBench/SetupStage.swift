@@ -25,7 +25,8 @@ struct SetupStage {
         let csvFiles = ["sqmd_initial.csv", "sqmd_final.csv"].map { directory.appendingPathComponent($0).path }
         let weather = directory.appendingPathComponent("weather_open_meteo.json").path
 
-        let load = try context.gridcast(["load", "sqmd", "--json"] + csvFiles, log: "setup-load-sqmd")
+        let load = try context.gridcast(["load", "sqmd", "--json", "--register-series", "--location", "san_diego"] + csvFiles,
+                                        log: "setup-load-sqmd")
         let summary = try JSONSerialization.jsonObject(with: Data(load.stdout.utf8)) as? [String: Any]
         let read = (summary?["read"] as? NSNumber)?.doubleValue ?? 0
         let rejected = (summary?["rejected"] as? NSNumber)?.intValue ?? 0

@@ -13,6 +13,8 @@ public enum SQMDLoadError: Error, Sendable, CustomStringConvertible {
     /// The file's load profiles belong to series whose location is in another time zone than the one the
     /// file was read in: every hour would be shifted. `series` lists them as "RES-SOLAR at sydney (Australia/Sydney)".
     case timeZoneMismatch(readIn: String, series: [String], location: String)
+    /// Registering series was asked for without a location to register them at.
+    case registrationNeedsLocation
     /// More rows were rejected than allowed. The rejects were committed to `rejectsTable` under `runID`;
     /// nothing was merged into `input.sqmd`.
     /// `stoppedReading` names where reading stopped early (the source and record), when it did.
@@ -33,6 +35,9 @@ public enum SQMDLoadError: Error, Sendable, CustomStringConvertible {
             return "The file was read in the time zone \(zone), but its load profiles are forecast as \(series.joined(separator: ", ")): "
                 + "every local hour would land on the wrong UTC hour. Nothing was loaded; load it with --location \(location) "
                 + "(or --time-zone of that location), or move the series to the right location in series_catalog."
+        case .registrationNeedsLocation:
+            return "Registering series needs the location they are forecast at (its time zone, holidays and weather): "
+                + "give --location NAME, a row of weather_locations. Nothing was loaded."
         case let .tooManyRejects(rejected, limit, read, runID, table, byReason, stoppedReading):
             let reasons = byReason.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
                 .prefix(5).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")

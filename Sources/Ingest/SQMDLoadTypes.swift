@@ -44,13 +44,18 @@ public struct SQMDLoadOptions: Sendable, Equatable {
     public var lockWaitSeconds: Double
     /// A record (or a quoted field spanning lines) longer than this is rejected as unparsable.
     public var maxRecordBytes: Int
+    /// Adds a `series_catalog` row, at the load's location, for each load profile x segment of the
+    /// loaded rows that has none (in the merge transaction, so their hourly actuals are built by this
+    /// load). Needs `timeZone = .location(...)`: a series is forecast at a location, never at a bare zone.
+    public var registerSeries: Bool
 
     public init(timeZone: SQMDTimeZone = .losAngeles, maxRejects: Int? = nil, lockWaitSeconds: Double = 300,
-                maxRecordBytes: Int = 1 << 20) {
+                maxRecordBytes: Int = 1 << 20, registerSeries: Bool = false) {
         self.timeZone = timeZone
         self.maxRejects = maxRejects
         self.lockWaitSeconds = lockWaitSeconds
         self.maxRecordBytes = maxRecordBytes
+        self.registerSeries = registerSeries
     }
 }
 
@@ -116,6 +121,11 @@ public struct SQMDLoadSummary: Sendable, Equatable {
     public var rejected: Int
     public var rejectsByReason: [SQMDRejectReason: Int]
     public var seconds: Double
+    /// Series this load added to `series_catalog` (`registerSeries`), e.g. `RES-SOLAR`.
+    public var registeredSeries: [String] = []
+    /// Load profile x segment pairs of the loaded rows that feed no series: stored, but nobody forecasts
+    /// them until a series is added (and `refresh_series_actuals()` run).
+    public var unforecastSeries: [String] = []
 
     /// Rows this load wrote to `input.sqmd`.
     public var written: Int { inserted + updated }

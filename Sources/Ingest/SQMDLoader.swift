@@ -69,6 +69,7 @@ public struct SQMDLoader {
         let started = Date()
         let input = try SQLIdentifier(layout.inputSchema).quoted
         let rejectsTable = "\(input).load_rejects"
+        let registerAt = try registrationLocation()
         let timeZone = try resolveTimeZone(on: connection, input: input)
         let staging = SQMDStaging(connection: connection, maxRecordBytes: options.maxRecordBytes, stopAfterRejects: options.maxRejects)
         defer { staging.drop() }
@@ -99,11 +100,22 @@ public struct SQMDLoader {
             throw SQMDLoadError.tooManyRejects(rejected: rejected, limit: limit, read: read, runID: runID,
                                                rejectsTable: rejectsTable, byReason: byReason, stoppedReading: stopped)
         }
+        let catalog = SQMDSeriesCatalog(connection: connection,
+                                        operationalSchema: try SQLIdentifier(layout.operationalSchema).quoted)
+        var registered: [String] = []
+        var unforecast: [String] = []
         let counts = try connection.transaction(name: "load sqmd: merge") { connection in
             try connection.lockNamed(lockName, in: layout.runLocksTable, waitSeconds: options.lockWaitSeconds)
             try SQMDValidation.tune(connection)
             try connection.writeShardsOverOneConnectionPerWorker()
+            // Before the merge, whose actuals refresh then includes the new series.
+            if let registerAt { registered = try catalog.register(at: registerAt, sources: sources.map(\.name)) }
+            unforecast = try catalog.seriesWithoutCatalogRow()
             return try merge.merge(runID: runID)
+        }
+        if !registered.isEmpty { logger.info("registered series", metadata: ["series": "\(registered)"]) }
+        if !unforecast.isEmpty {
+            logger.warning("loaded rows feed no series", metadata: ["series": "\(unforecast)"])
         }
         if counts.inserted + counts.updated > 0 {
             // Fresh statistics before the next feature query plans against this table: right after a
@@ -116,7 +128,8 @@ public struct SQMDLoader {
         let summary = SQMDLoadSummary(runID: runID, timeZone: timeZone, files: files, read: read,
                                       inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged,
                                       rejected: rejected, rejectsByReason: byReason,
-                                      seconds: Date().timeIntervalSince(started))
+                                      seconds: Date().timeIntervalSince(started),
+                                      registeredSeries: registered, unforecastSeries: unforecast)
         logger.info("loaded", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
                                          "unchanged": "\(summary.unchanged)", "rejected": "\(rejected)"])
         return summary
@@ -149,6 +162,13 @@ public struct SQMDLoader {
         throw SQMDLoadError.timeZoneMismatch(readIn: zone, series: rows.map {
             "\($0.string("series_id") ?? "") at \($0.string("location") ?? "") (\($0.string("time_zone") ?? ""))"
         }, location: location)
+    }
+
+    /// The location new series are registered at, nil when not registering.
+    private func registrationLocation() throws -> String? {
+        guard options.registerSeries else { return nil }
+        guard case let .location(location) = options.timeZone else { throw SQMDLoadError.registrationNeedsLocation }
+        return location
     }
 
     /// The zone name to use, checked against the server's time-zone database.

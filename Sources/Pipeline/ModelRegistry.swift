@@ -63,15 +63,17 @@ public struct ModelRegistration: Sendable {
 /// through plain UPDATEs, so the triggers of migration 0004 apply (one champion per series, history).
 public struct ModelRegistry {
     let connection: Connection
-    let table: String
+    /// Quoted operational schema of the environment.
+    let schema: String
+    var table: String { "\(schema).model_registry" }
 
     public init(connection: Connection, layout: SchemaLayout) {
-        self.init(connection: connection, table: Self.table(layout))
+        self.init(connection: connection, schema: SQLIdentifier.quoteValidated(layout.operationalSchema))
     }
 
-    init(connection: Connection, table: String) {
+    init(connection: Connection, schema: String) {
         self.connection = connection
-        self.table = table
+        self.schema = schema
     }
 
     /// The quoted registry table of an environment.
@@ -165,6 +167,10 @@ public struct ModelRegistry {
     public func promote(_ series: SeriesID, version: Int, from source: String, sourceEnvironment: String,
                         reason: String?) throws -> Int {
         try connection.transaction(name: "promote \(series)") { tx in
+            // Checked first: the foreign key would refuse the copy with a bare constraint name.
+            let known = try tx.execute("select 1 from \(schema).series_catalog where load_profile = $1 and load_segment = $2",
+                                       [series.loadProfile, series.loadSegment], name: "promote: series in catalog?")
+            guard !known.rows.isEmpty else { throw RegistryError.seriesNotInCatalog(series, catalog: "\(schema).series_catalog") }
             let row = try tx.execute("""
                 with source as (
                     select * from \(source) where load_profile = $1 and load_segment = $2 and model_version = $3
@@ -186,7 +192,7 @@ public struct ModelRegistry {
                 """, [series.loadProfile, series.loadSegment, version, sourceEnvironment], name: "copy the version").first
             guard let promoted = row?.int("model_version") else { throw RegistryError.noSuchVersion(series, version) }
             let why = "promoted from \(sourceEnvironment) version \(version)" + (reason.map { ": \($0)" } ?? "")
-            try ModelRegistry(connection: tx, table: table).setStatus(series, version: promoted, status: "approved", reason: why)
+            try ModelRegistry(connection: tx, schema: schema).setStatus(series, version: promoted, status: "approved", reason: why)
             return promoted
         }
     }
@@ -265,11 +271,17 @@ public enum RegistryError: Error, CustomStringConvertible {
     case noSuchVersion(SeriesID, Int)
     case noChampion(SeriesID)
     case noPreviousChampion(SeriesID)
+    /// The environment a model is promoted into has no such series.
+    case seriesNotInCatalog(SeriesID, catalog: String)
 
     public var description: String {
         switch self {
         case let .noSuchVersion(series, version):
             return "Series \(series) has no model version \(version); `gridcast models list --series \(series)` shows the versions."
+        case let .seriesNotInCatalog(series, catalog):
+            return "Series \(series) is not in \(catalog), so no model of it can be stored there. Add it first, with its "
+                + "location: insert into \(catalog) (load_profile, load_segment, location) values "
+                + "('\(series.loadProfile)', '\(series.loadSegment)', 'LOCATION');"
         case let .noChampion(series): return "Series \(series) has no approved model to roll back."
         case let .noPreviousChampion(series):
             return "Series \(series) has no earlier champion to restore; approve a version explicitly with `gridcast models approve`."

@@ -32,6 +32,10 @@ struct ApprovalTests {
 
         // Promotion into qa: the same model, approved there, with where it came from.
         try warehouse.mustRun(["migrate", "--env", "qa"])
+        let notInQA = try warehouse.gridcast(["models", "promote", "--series", "RES-NONSOLAR", "--version", "1", "--from-env", "dev",
+                                              "--env", "qa"])
+        #expect(notInQA.exitCode == 64 && notInQA.stderr.contains("\"gridcast_operational_qa\".series_catalog"), "\(notInQA.stderr)")
+        try SampleSeries.register(on: warehouse.connection, operationalSchema: "gridcast_operational_qa")
         #expect(try warehouse.gridcast(["models", "promote", "--series", "RES-NONSOLAR", "--version", "7", "--from-env", "dev",
                                         "--env", "qa"]).exitCode == 64, "a missing version")
         let promoted = try warehouse.mustRun(["models", "promote", "--series", "RES-NONSOLAR", "--version", "1", "--from-env", "dev",

@@ -17,11 +17,15 @@ final class CLIWarehouse: @unchecked Sendable {
     var weatherJSON: String { directory.appendingPathComponent("weather_open_meteo.json").path }
     var weatherForecastJSON: String { directory.appendingPathComponent("weather_forecast_previous_runs.json").path }
 
-    init(_ label: String, target: ConnectionTarget? = nil, start: String = "2024-01-01", end: String = "2024-12-31") throws {
+    /// `registerSeries`: insert the sample's six series after migrating (tests of the loader's own
+    /// registration pass false).
+    init(_ label: String, target: ConnectionTarget? = nil, start: String = "2024-01-01", end: String = "2024-12-31",
+         registerSeries: Bool = true) throws {
         self.target = try target ?? TestCluster.freshDatabase(label)
         connection = try Connection.open(self.target)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-\(label)-\(UUID().uuidString.prefix(8))")
         try mustRun(["migrate", "--env", "dev"])
+        if registerSeries { try SampleSeries.register(on: connection) }
         try mustRun(["sample", "--out", directory.path, "--start", start, "--end", end])
     }
 

@@ -71,7 +71,7 @@ struct CitusProfileTests {
         let file = { (name: String) in sample.appendingPathComponent(name).path }
         let steps: [[String]] = [
             ["migrate", "--env", "dev"] + (distributed ? ["--distributed", "citus"] : []),
-            ["load", "sqmd", file("sqmd_initial.csv"), file("sqmd_final.csv")],
+            ["load", "sqmd", "--register-series", "--location", "san_diego", file("sqmd_initial.csv"), file("sqmd_final.csv")],
             ["load", "weather", file("weather_open_meteo.json")],
             ["load", "weather", "--kind", "forecast", file("weather_forecast_previous_runs.json")],
             ["calendar", "fill", "--from", "2023-01-01", "--to", "2025-01-02"],

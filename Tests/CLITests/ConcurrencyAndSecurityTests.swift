@@ -116,7 +116,7 @@ struct ConcurrencyAndSecurityTests {
         // A catalog series whose profile is hostile SQL, with RES's solar rows copied under that name: it trains
         // like any other series, and the canary table is still there.
         try warehouse.connection.execute("""
-            insert into gridcast_operational_dev.series_catalog (load_profile, load_segment) values ($1, 'SOLAR')
+            insert into gridcast_operational_dev.series_catalog (load_profile, load_segment, location) values ($1, 'SOLAR', 'san_diego')
             """, [hostile], name: "hostile series")
         try warehouse.connection.execute("""
             insert into gridcast_input_dev.sqmd (tradedatelocal, tradehourstartlocal, dst_fold, loadprofile, rategroup, submission,

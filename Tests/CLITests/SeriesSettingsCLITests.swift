@@ -27,7 +27,7 @@ struct SeriesSettingsCLITests {
         try warehouse.connection.executeScript("""
             update \(Self.catalog) set active = series_id in ('RES-SOLAR', 'RES-NONSOLAR');
             update \(Self.catalog) set delay_days = 1 where series_id = 'RES-SOLAR';
-            insert into \(Self.catalog) (load_profile, load_segment) values ('LRGCOM', 'SOLAR');
+            insert into \(Self.catalog) (load_profile, load_segment, location) values ('LRGCOM', 'SOLAR', 'san_diego');
             """, name: "a telemetry series, and one without data yet")
         let all = try warehouse.mustRun(["train", "--all"] + CLIWarehouse.trainArguments)
         #expect(all.stdout.contains("LRGCOM-SOLAR     skipped: no SQMD for its load profile in the warehouse yet"), "\(all.stdout)")

@@ -178,6 +178,7 @@ struct ExtensionScoringTests {
         let connection = try Self.database()
         try MigrationRunner(layout: SchemaLayout(environment: .dev), files: try MigrationFile.load(from: Repository.migrations))
             .migrate(on: connection)
+        try SampleSeries.register(on: connection)
         let registry = "gridcast_operational_dev.model_registry"
         let id = try connection.execute("""
             insert into \(registry) (load_profile, load_segment, model_version, train_start, train_end, features, model_json)

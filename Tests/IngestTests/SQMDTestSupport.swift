@@ -19,6 +19,7 @@ final class SQMDHarness {
         connection = try Connection.open(target)
         try MigrationRunner(layout: Self.layout, files: try MigrationFile.load(from: Repository.migrations))
             .migrate(on: connection)
+        try SampleSeries.register(on: connection)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-sqmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }

@@ -7,7 +7,7 @@ import Warehouse
 @Suite("Migration runner")
 struct MigrationRunnerTests {
     /// Files in migrations/: a file lost or added by mistake fails here.
-    static let migrationCount = 27
+    static let migrationCount = 28
     static let biViews: Set<String> = ["vw_dayahead_load_forecasts", "vw_forecast_vs_actual", "vw_forecast_accuracy",
                                        "vw_forecast_accuracy_all", "vw_model_registry", "vw_champion_models", "vw_run_history",
                                        "vw_series_status", "vw_forecast_drivers", "vw_calendar",
@@ -50,7 +50,7 @@ struct MigrationRunnerTests {
         #expect(roles.count == 3)
         let series = try connection.execute("select string_agg(series_id, ',' order by series_id) as ids from gridcast_operational\(suffix).series_catalog",
                                             name: "catalog").first?.string("ids")
-        #expect(series == "MEDCI-NONSOLAR,MEDCI-SOLAR,RES-NONSOLAR,RES-SOLAR,SMLCOM-NONSOLAR,SMLCOM-SOLAR")
+        #expect(series == nil, "a new warehouse has no series (0028): \(series ?? "")")
         // Every column of every BI view has a comment.
         let uncommented = try connection.execute("""
             select c.relname || '.' || a.attname as col
@@ -152,6 +152,39 @@ struct MigrationRunnerTests {
                                        name: "check").first?.bool("absent") == true)
         #expect(try connection.execute("select max(version) as v from gridcast_operational_dev.schema_migrations",
                                        name: "history").first?.int("v") == Self.migrationCount)
+    }
+
+    @Test("0028 removes the seeded sample series a warehouse never used, keeps used or edited ones, and the location has no default")
+    func unusedSampleSeriesRemoved() throws {
+        let connection = try TestCluster.freshConnection("migseeds")
+        let files = try MigrationFile.load(from: Repository.migrations)
+        let layout = SchemaLayout(environment: .dev)
+        try MigrationRunner(layout: layout, files: files.filter { $0.version < 28 }).migrate(on: connection)
+        let operational = "gridcast_operational_dev"
+        // An existing warehouse: RES-SOLAR has hourly actuals, SMLCOM-NONSOLAR a model, MEDCI-SOLAR was described by a DBA.
+        try connection.execute("""
+            insert into \(operational).series_actuals_hourly (load_profile, load_segment, hour_start_utc, tradedatelocal,
+                tradehourstartlocal, dst_fold, net_load_kwh, meter_count, all_final)
+            values ('RES', 'SOLAR', '2024-06-01 07:00+00', '2024-06-01', 0, 0, 1.5, 20, true)
+            """, name: "actuals")
+        try connection.execute("""
+            insert into \(operational).model_registry (load_profile, load_segment, model_version, train_start, train_end,
+                features, model_json)
+            values ('SMLCOM', 'NONSOLAR', 1, '2024-01-01', '2024-06-30', '{hour}', '{}')
+            """, name: "model")
+        try connection.execute("update \(operational).series_catalog set description = 'ours' where series_id = 'MEDCI-SOLAR'",
+                               name: "edit")
+        try MigrationRunner(layout: layout, files: files).migrate(on: connection)
+        let series = try connection.execute("select string_agg(series_id, ',' order by series_id) as ids from \(operational).series_catalog",
+                                            name: "catalog").first?.string("ids")
+        #expect(series == "MEDCI-SOLAR,RES-SOLAR,SMLCOM-NONSOLAR")
+        do {
+            try connection.execute("insert into \(operational).series_catalog (load_profile, load_segment) values ('LRGCOM', 'SOLAR')",
+                                   name: "no location")
+            Issue.record("a series without a location was accepted")
+        } catch let error as WarehouseError {
+            #expect(error.sqlstate == "23502", "not-null violation on location: \(error)")
+        }
     }
 
     @Test("two concurrent migrate runs apply each file exactly once")

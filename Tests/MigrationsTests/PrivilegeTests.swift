@@ -11,6 +11,7 @@ struct PrivilegeTests {
         let connection = try TestCluster.freshConnection("priv")
         try MigrationRunner(layout: SchemaLayout(environment: .dev), files: try MigrationFile.load(from: Repository.migrations))
             .migrate(on: connection)
+        try SampleSeries.register(on: connection)
         return connection
     }
 

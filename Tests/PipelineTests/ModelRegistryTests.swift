@@ -13,6 +13,7 @@ struct ModelRegistryTests {
         let connection = try TestCluster.freshConnection("registry")
         try MigrationRunner(layout: SchemaLayout(environment: .dev), files: try MigrationFile.load(from: Repository.migrations))
             .migrate(on: connection)
+        try SampleSeries.register(on: connection)
         return (connection, ModelRegistry(connection: connection, layout: SchemaLayout(environment: .dev)))
     }
 

@@ -40,7 +40,8 @@ enum SampleWarehouse {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridcast-sample-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
             let files = try SampleGenerator(seed: 7, start: start, end: end).write(to: directory)
-            _ = try SQMDLoader(layout: layout).load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
+            let options = SQMDLoadOptions(timeZone: .location("san_diego"), registerSeries: true)
+            _ = try SQMDLoader(layout: layout, options: options).load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
             _ = try WeatherLoader(layout: layout).load(file: files.weather.path, on: connection)
             _ = try WeatherLoader(layout: layout, options: WeatherLoadOptions(kind: .forecast))
                 .load(file: files.weatherForecasts.path, on: connection)

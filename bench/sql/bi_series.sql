@@ -9,9 +9,10 @@
 -- gridcast.bi_last, gridcast.bi_days, gridcast.bi_backtest_days, gridcast.end_date.
 -- Identifier placeholders: {{input_schema}}, {{operational_schema}}.
 
-insert into {{operational_schema}}.series_catalog (load_profile, load_segment, description)
+insert into {{operational_schema}}.series_catalog (load_profile, load_segment, location, description)
 select format('BI%s', lpad(i::text, 4, '0')),
        case when i % 2 = 0 then 'SOLAR' else 'NONSOLAR' end,
+       'san_diego',
        'bench: synthetic BI series'
 from generate_series(current_setting('gridcast.bi_first')::int, current_setting('gridcast.bi_last')::int) as i
 on conflict do nothing;

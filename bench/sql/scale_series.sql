@@ -15,9 +15,10 @@
 --   gridcast.end_date      last local trade date
 -- Identifier placeholders: {{input_schema}}, {{operational_schema}}.
 
-insert into {{operational_schema}}.series_catalog (load_profile, load_segment, description)
+insert into {{operational_schema}}.series_catalog (load_profile, load_segment, location, description)
 select format('SYN%s', lpad(i::text, 4, '0')),
        case when i % 2 = 0 then 'SOLAR' else 'NONSOLAR' end,
+       'san_diego',
        'bench: synthetic scale series'
 from generate_series(1, current_setting('gridcast.scale_series')::int) as i
 on conflict do nothing;

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Logging
+import Migrations
 import Warehouse
 
 /// `gridcast load sqmd FILE... | -`: settlement meter data CSV into `input.sqmd`.
@@ -33,6 +34,10 @@ struct LoadSQMDCommand: ParsableCommand {
     @Option(name: .customLong("location"), help: "Take the time zone from this row of weather_locations instead.")
     var location: String?
 
+    @Flag(name: .customLong("register-series"),
+          help: "Add a series_catalog row at --location for each load profile x segment of the files that has none.")
+    var registerSeries = false
+
     @Option(name: .customLong("source-name"), help: "Name recorded for standard input (default stdin).")
     var sourceName: String = "stdin"
 
@@ -44,6 +49,10 @@ struct LoadSQMDCommand: ParsableCommand {
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input (-) can be read only once.") }
         if timeZone != nil && location != nil { throw ValidationError("Give --time-zone or --location, not both.") }
         if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be 0 or more.") }
+        if registerSeries && location == nil {
+            throw ValidationError("--register-series needs --location NAME (a row of weather_locations): "
+                                  + "a series is forecast in its location's time zone, holidays and weather.")
+        }
     }
 
     func run() throws {
@@ -66,12 +75,20 @@ struct LoadSQMDCommand: ParsableCommand {
     static func exitCode(_ error: SQMDLoadError) -> Int32 {
         switch error {
         case .tooManyRejects, .invalidHeader: return 6
-        case .unreadableSource, .unknownTimeZone, .unknownLocation, .timeZoneMismatch: return 64
+        case .unreadableSource, .unknownTimeZone, .unknownLocation, .timeZoneMismatch, .registrationNeedsLocation: return 64
         }
     }
 
+    /// Rows stored for no series are not an error (a series may be added later), but easy to miss.
+    static func unforecastWarning(_ series: [String], layout: SchemaLayout) -> String {
+        let catalog = "\(layout.operationalSchema).series_catalog"
+        return "gridcast load sqmd: warning: rows of \(series.joined(separator: ", ")) were stored but feed no series in "
+            + "\(catalog), so nothing forecasts them. Load with --register-series --location NAME, or insert them into "
+            + "\(catalog) (with their location) and run select \(layout.operationalSchema).refresh_series_actuals();\n"
+    }
+
     private func load(_ logger: Logger) throws -> [String: JSONValue] {
-        var loadOptions = SQMDLoadOptions(maxRejects: maxRejects, lockWaitSeconds: lockWait)
+        var loadOptions = SQMDLoadOptions(maxRejects: maxRejects, lockWaitSeconds: lockWait, registerSeries: registerSeries)
         if let timeZone { loadOptions.timeZone = .named(timeZone) }
         if let location { loadOptions.timeZone = .location(location) }
         let sources = files.map { $0 == "-" ? SQMDSource.standardInput(name: sourceName) : SQMDSource.file($0) }
@@ -91,11 +108,19 @@ struct LoadSQMDCommand: ParsableCommand {
                 print("Rejects by reason: " + reasons.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
                       + "; see \(options.layout.inputSchema).load_rejects where run_id = '\(summary.runID.uuidString.lowercased())'.")
             }
+            if !summary.registeredSeries.isEmpty {
+                print("Registered series at \(location ?? ""): \(summary.registeredSeries.joined(separator: ", ")).")
+            }
+        }
+        if !summary.unforecastSeries.isEmpty {
+            FileHandle.standardError.write(Data(Self.unforecastWarning(summary.unforecastSeries, layout: options.layout).utf8))
         }
         return [
             "run_id": .string(summary.runID.uuidString.lowercased()), "time_zone": .string(summary.timeZone),
             "read": .int(summary.read), "inserted": .int(summary.inserted), "updated": .int(summary.updated),
             "unchanged": .int(summary.unchanged), "rejected": .int(summary.rejected), "seconds": .number(summary.seconds),
+            "registered_series": .array(summary.registeredSeries.map { .string($0) }),
+            "unforecast_series": .array(summary.unforecastSeries.map { .string($0) }),
             "rejects_by_reason": .object(Dictionary(uniqueKeysWithValues: reasons.map { ($0.key.rawValue, JSONValue.int($0.value)) })),
             "files": .array(summary.files.map { file -> JSONValue in
                 ["name": .string(file.name), "read": .int(file.read), "rejected": .int(file.rejected),

@@ -103,8 +103,12 @@ struct QuickstartCommand: ParsableCommand {
             Progress.step("Generating 3 years of sample SQMD and weather (\(generator.start) to \(generator.end)) ...")
             let files = try generator.write(to: base.appendingPathComponent("sample"))
             Progress.step("Loading \(files.sqmdRows) SQMD rows with gridcast's loader ...")
-            let sqmd = try SQMDLoader(layout: layout).load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
-            Progress.step("SQMD: \(sqmd.inserted) inserted, \(sqmd.rejected) rejected in \(String(format: "%.1f", sqmd.seconds)) s.")
+            // The sample's six series are registered by this load (migrations seed none, 0028).
+            let sqmdOptions = SQMDLoadOptions(timeZone: .location("san_diego"), registerSeries: true)
+            let sqmd = try SQMDLoader(layout: layout, options: sqmdOptions)
+                .load(files.sqmdFiles.map { SQMDSource.file($0.path) }, on: connection)
+            Progress.step("SQMD: \(sqmd.inserted) inserted, \(sqmd.rejected) rejected in \(String(format: "%.1f", sqmd.seconds)) s; "
+                          + "series registered: \(sqmd.registeredSeries.isEmpty ? "none" : sqmd.registeredSeries.joined(separator: ", ")).")
             let weather = try WeatherLoader(layout: layout).load(file: files.weather.path, on: connection)
             let forecasts = try WeatherLoader(layout: layout, options: WeatherLoadOptions(kind: .forecast))
                 .load(file: files.weatherForecasts.path, on: connection)

@@ -9,8 +9,9 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Write synthetic SQMD CSV and Open-Meteo weather JSON for the 6 default series (same seed, same files).",
         discussion: """
-            Writes sqmd_initial.csv, sqmd_final.csv and weather_open_meteo.json. Load them with
-            gridcast load sqmd DIR/sqmd_initial.csv DIR/sqmd_final.csv and gridcast load weather DIR/weather_open_meteo.json.
+            Writes sqmd_initial.csv, sqmd_final.csv and weather_open_meteo.json (San Diego). Load them with
+            gridcast load sqmd --register-series --location san_diego DIR/sqmd_initial.csv DIR/sqmd_final.csv \
+            (which also adds the 6 series to series_catalog) and gridcast load weather DIR/weather_open_meteo.json.
             """)
 
     @Option(name: .customLong("out"), help: "Directory for the files (created if missing).")
