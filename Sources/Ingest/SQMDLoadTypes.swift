@@ -69,6 +69,8 @@ public enum SQMDRejectReason: String, CaseIterable, Sendable, Codable, Comparabl
     case badDate = "bad_date"
     case badHour = "bad_hour"
     case badDSTFold = "bad_dst_fold"
+    case badMinute = "bad_minute"
+    case incompleteHour = "incomplete_hour"
     case emptyField = "empty_field"
     case fieldTooLong = "field_too_long"
     case unknownSubmission = "unknown_submission"
@@ -104,7 +106,7 @@ public struct SQMDFileSummary: Sendable, Equatable {
     public var stoppedAtRecord: Int?
 }
 
-/// The outcome of a load. `read == inserted + updated + unchanged + rejected`.
+/// The outcome of a load. `read == inserted + updated + unchanged + rejected + intervalRowsCombined`.
 public struct SQMDLoadSummary: Sendable, Equatable {
     /// The run id: the `operational.run_log` row, and `load_rejects.run_id` of this load's rejects.
     public var runID: UUID
@@ -121,6 +123,9 @@ public struct SQMDLoadSummary: Sendable, Equatable {
     public var rejected: Int
     public var rejectsByReason: [SQMDRejectReason: Int]
     public var seconds: Double
+    /// Sub-hourly rows summed into the first row of their hour (`trademinutestartlocal`), so
+    /// `read == inserted + updated + unchanged + rejected + intervalRowsCombined`.
+    public var intervalRowsCombined: Int = 0
     /// Series this load added to `series_catalog` (`registerSeries`), e.g. `RES-SOLAR`.
     public var registeredSeries: [String] = []
     /// Load profile x segment pairs of the loaded rows that feed no series: stored, but nobody forecasts

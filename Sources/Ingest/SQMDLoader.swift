@@ -76,7 +76,7 @@ public struct SQMDLoader {
 
         try staging.create(sources: sources)
         var files = try staging.copy(sources)
-        try SQMDValidation.run(on: connection, timeZone: timeZone)
+        let combined = try SQMDValidation.run(on: connection, timeZone: timeZone)
         try checkSeriesTimeZones(timeZone, on: connection, input: input)
 
         var byReason: [SQMDRejectReason: Int] = [:]
@@ -129,7 +129,7 @@ public struct SQMDLoader {
                                       inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged,
                                       rejected: rejected, rejectsByReason: byReason,
                                       seconds: Date().timeIntervalSince(started),
-                                      registeredSeries: registered, unforecastSeries: unforecast)
+                                      intervalRowsCombined: combined, registeredSeries: registered, unforecastSeries: unforecast)
         logger.info("loaded", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
                                          "unchanged": "\(summary.unchanged)", "rejected": "\(rejected)"])
         return summary

@@ -3,10 +3,10 @@ import Foundation
 /// The columns of an SQMD file, in the order the staging table holds them.
 public enum SQMDColumn: String, CaseIterable, Sendable {
     case tradedatelocal, tradehourstartlocal, dstFold = "dst_fold", loadprofile, rategroup, loadlal, genlal,
-         metercount, submission, availableAt = "available_at"
+         metercount, submission, availableAt = "available_at", tradeMinute = "trademinutestartlocal"
 
-    /// Every column except `dst_fold` and `available_at` must appear in the header.
-    public var isRequired: Bool { self != .dstFold && self != .availableAt }
+    /// Every column except `dst_fold`, `available_at` and `trademinutestartlocal` must appear in the header.
+    public var isRequired: Bool { self != .dstFold && self != .availableAt && self != .tradeMinute }
 }
 
 /// Where each SQMD column sits in the records of one file, read from its header row.
@@ -24,7 +24,7 @@ struct SQMDHeader {
             let name = field.trimmingCharacters(in: .whitespaces).lowercased()
             guard let column = SQMDColumn(rawValue: name) else {
                 throw SQMDHeaderProblem(description: "unknown column \(Self.quoted(field)) at position \(index + 1); "
-                    + "the columns are \(SQMDColumn.allCases.map(\.rawValue).joined(separator: ", ")) (dst_fold and available_at optional)")
+                    + "the columns are \(SQMDColumn.allCases.map(\.rawValue).joined(separator: ", ")) (dst_fold, available_at and trademinutestartlocal optional)")
             }
             guard positions[column] == nil else {
                 throw SQMDHeaderProblem(description: "column \(column.rawValue) appears twice")

@@ -34,7 +34,7 @@ struct SQMDStaging {
             file_index integer not null, line_number bigint not null, raw_line text,
             tradedatelocal date, tradehourstartlocal smallint, dst_fold smallint, loadprofile text, rategroup text,
             submission text, loadlal double precision, genlal double precision, metercount bigint,
-            hour_start_utc timestamptz, available_at timestamptz, reason text
+            hour_start_utc timestamptz, available_at timestamptz, trademinute smallint, reason text
         );
         """
 

@@ -5,7 +5,7 @@ import Warehouse
 ///
 /// Casts are guarded by pattern checks inside CASE, so no value in the file can make a statement fail
 /// (PostgreSQL 15 has no `pg_input_is_valid`). Checks run in a fixed order and the first failure is the
-/// reason: date (years 1900-2999), hour, dst_fold, profile, rate group (each 1-64 characters), submission, loadlal, genlal, metercount, then the
+/// reason: date (years 1900-2999), hour, dst_fold, minute, profile, rate group (each 1-64 characters), submission, loadlal, genlal, metercount, then the
 /// hour's existence on its local date, then duplicates (only among rows that passed every other check,
 /// so the first good occurrence of a key is kept).
 enum SQMDValidation {
@@ -64,6 +64,8 @@ enum SQMDValidation {
     /// The spellings of hours 0-23 accepted (with or without a leading zero): a hashed IN list is far
     /// cheaper per row than a pattern match.
     static let hourSpellings = ((0...23).map { "'\($0)'" } + (0...9).map { "'0\($0)'" }).joined(separator: ", ")
+    /// Minutes 0-59, the same way.
+    static let minuteSpellings = ((0...59).map { "'\($0)'" } + (0...9).map { "'0\($0)'" }).joined(separator: ", ")
 
     static func quoted(_ text: String) -> String { "quote_literal(left(\(text), 60))" }
 
@@ -107,9 +109,9 @@ enum SQMDValidation {
     static let check = """
         insert into \(SQMDStaging.checked) (file_index, line_number, raw_line, tradedatelocal, tradehourstartlocal, dst_fold,
                                            loadprofile, rategroup, submission, loadlal, genlal, metercount, hour_start_utc,
-                                           available_at, reason)
+                                           available_at, trademinute, reason)
         select t.file_index, t.line_number, t.raw_line, t.d, t.hr, t.fold, t.profile, t.rate_group, t.sub,
-               t.load, t.gen, t.meters, hf.hour_start_utc, t.available,
+               t.load, t.gen, t.meters, hf.hour_start_utc, t.available, t.minute,
                case
                  when t.parse_reason is not null then t.parse_reason
                  when t.d is null then
@@ -118,6 +120,9 @@ enum SQMDValidation {
                    '\(SQMDRejectReason.badHour.rawValue): tradehourstartlocal ' || \(quoted("t.hour_text")) || ' is not an hour 0-23'
                  when t.fold is null then
                    '\(SQMDRejectReason.badDSTFold.rawValue): dst_fold ' || \(quoted("t.fold_text")) || ' is not 0 or 1'
+                 when t.minute is null then
+                   '\(SQMDRejectReason.badMinute.rawValue): trademinutestartlocal ' || \(quoted("t.minute_text"))
+                   || ' is not a minute 0-59'
                  when t.profile = '' then '\(SQMDRejectReason.emptyField.rawValue): loadprofile is empty'
                  when t.rate_group = '' then '\(SQMDRejectReason.emptyField.rawValue): rategroup is empty'
                  when length(t.profile) > \(maximumNameLength) then
@@ -150,6 +155,7 @@ enum SQMDValidation {
                    v.*, dd.tradedatelocal as d,
                    case when v.hour_text in (\(hourSpellings)) then v.hour_text::smallint end as hr,
                    case when v.fold_text in ('0', '1') then v.fold_text::smallint end as fold,
+                   case when v.minute_text in (\(minuteSpellings)) then v.minute_text::smallint end as minute,
                    case lower(v.submission_text) when 'initial' then 'Initial' when 'final' then 'Final' end as sub,
                    \(number("v.load_text")) as load,
                    \(number("v.gen_text")) as gen,
@@ -159,6 +165,7 @@ enum SQMDValidation {
             cross join lateral (
                 select btrim(s.tradedatelocal) as date_text, btrim(s.tradehourstartlocal) as hour_text,
                        coalesce(nullif(btrim(s.dst_fold), ''), '0') as fold_text,
+                       coalesce(nullif(btrim(s.trademinutestartlocal), ''), '0') as minute_text,
                        btrim(s.loadprofile) as profile, btrim(s.rategroup) as rate_group,
                        btrim(s.submission) as submission_text, btrim(s.loadlal) as load_text,
                        btrim(s.genlal) as gen_text, btrim(s.metercount) as meters_text,
@@ -192,7 +199,8 @@ enum SQMDValidation {
                        first_value(file_index) over w as first_file, first_value(line_number) over w as first_line
                 from \(SQMDStaging.checked)
                 where reason is null
-                window w as (partition by tradedatelocal, tradehourstartlocal, dst_fold, loadprofile, rategroup, submission
+                window w as (partition by tradedatelocal, tradehourstartlocal, trademinute, dst_fold, loadprofile, rategroup,
+                                          submission
                              order by file_index, line_number)
             ) ranked
             where (first_file, first_line) <> (file_index, line_number)
@@ -209,10 +217,11 @@ enum SQMDValidation {
     /// Runs the validation statements for zone `timeZone` in one transaction. JIT compilation is
     /// switched off for it (compiling these wide expressions costs seconds and saves less), and sorts
     /// get more memory than the default 4 MB.
-    static func run(on connection: Connection, timeZone: String) throws {
+    /// Returns the sub-hourly rows summed into their hour's first row (`SQMDIntervals`).
+    static func run(on connection: Connection, timeZone: String) throws -> Int {
         try connection.transaction(name: "load sqmd: validate") { connection in
             try tune(connection)
-            try steps(on: connection, timeZone: timeZone)
+            return try steps(on: connection, timeZone: timeZone)
         }
     }
 
@@ -222,7 +231,7 @@ enum SQMDValidation {
                                name: "load sqmd: settings")
     }
 
-    private static func steps(on connection: Connection, timeZone: String) throws {
+    private static func steps(on connection: Connection, timeZone: String) throws -> Int {
         try connection.execute(parseDates, name: "load sqmd: parse dates")
         try connection.execute(localHours, [timeZone], name: "load sqmd: local hours")
         // Temporary tables get no autovacuum statistics; without them the planner may scan the hours
@@ -230,6 +239,8 @@ enum SQMDValidation {
         try connection.executeScript("analyze \(SQMDStaging.dates); analyze \(SQMDStaging.hours)", name: "load sqmd: analyze")
         try connection.execute(check, [timeZone], name: "load sqmd: validate rows")
         try connection.execute(duplicates, name: "load sqmd: find duplicates")
+        let combined = try SQMDIntervals.run(on: connection)
         try connection.execute("analyze \(SQMDStaging.checked)", name: "load sqmd: analyze")
+        return combined
     }
 }

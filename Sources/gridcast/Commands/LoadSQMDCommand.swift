@@ -13,7 +13,8 @@ struct LoadSQMDCommand: ParsableCommand {
         discussion: """
             Columns (any order, by header name): tradedatelocal, tradehourstartlocal, loadprofile, rategroup, \
             loadlal, genlal, metercount, submission, and optionally dst_fold (1 for the repeated hour of the \
-            fall-back day).
+            fall-back day), available_at, and trademinutestartlocal for sub-hourly files (each complete hour's \
+            intervals are summed into one row; an incomplete hour is rejected: see the README).
 
             All files load as one transaction. Re-loading a file changes nothing and replaces its earlier rejects. \
             Exit code 6 when more rows are rejected than --max-rejects (nothing is merged) or a header is invalid; \
@@ -108,6 +109,9 @@ struct LoadSQMDCommand: ParsableCommand {
                 print("Rejects by reason: " + reasons.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
                       + "; see \(options.layout.inputSchema).load_rejects where run_id = '\(summary.runID.uuidString.lowercased())'.")
             }
+            if summary.intervalRowsCombined > 0 {
+                print("\(summary.intervalRowsCombined) sub-hourly rows were summed into the first row of their hour.")
+            }
             if !summary.registeredSeries.isEmpty {
                 print("Registered series at \(location ?? ""): \(summary.registeredSeries.joined(separator: ", ")).")
             }
@@ -119,6 +123,7 @@ struct LoadSQMDCommand: ParsableCommand {
             "run_id": .string(summary.runID.uuidString.lowercased()), "time_zone": .string(summary.timeZone),
             "read": .int(summary.read), "inserted": .int(summary.inserted), "updated": .int(summary.updated),
             "unchanged": .int(summary.unchanged), "rejected": .int(summary.rejected), "seconds": .number(summary.seconds),
+            "interval_rows_combined": .int(summary.intervalRowsCombined),
             "registered_series": .array(summary.registeredSeries.map { .string($0) }),
             "unforecast_series": .array(summary.unforecastSeries.map { .string($0) }),
             "rejects_by_reason": .object(Dictionary(uniqueKeysWithValues: reasons.map { ($0.key.rawValue, JSONValue.int($0.value)) })),
