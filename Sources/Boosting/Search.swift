@@ -45,6 +45,16 @@ public enum SearchStrategy: String, Sendable, Codable, CaseIterable {
     case full
 }
 
+/// When the search deploys its ensemble of finalists instead of the best candidate alone.
+public enum EnsembleRule: String, Sendable, Codable, CaseIterable {
+    /// When the averaged finalists score a lower mean RMSE on the folds than the best alone.
+    case auto
+    /// Whenever at least two finalists were fit on every fold.
+    case always
+    /// Never: the best candidate alone.
+    case never
+}
+
 /// Random search over `BoostParameters` scored by mean validation RMSE across time-series folds,
 /// each fit with early stopping on its own fold.
 ///
@@ -62,6 +72,9 @@ public struct RandomSearch {
     public var strategy: SearchStrategy
     /// Halving keeps 1 / reduction of the candidates at each rung.
     public var reduction: Int = 3
+    /// Up to this many of the best finalists are averaged into the ensemble the search scores (1: none).
+    public var ensembleSize: Int = 3
+    public var ensembleRule: EnsembleRule = .auto
 
     public init(trials: Int = 50, seed: UInt64 = 42, patience: Int = 30, threads: Int = 1, strategy: SearchStrategy = .halving) {
         self.trials = trials
@@ -80,9 +93,30 @@ public struct RandomSearch {
         public let folds: Int
     }
 
+    /// The mean of the best finalists' predictions, scored on the same folds as they were.
+    public struct Ensemble: Sendable {
+        /// Best first; each was fit on every fold.
+        public let members: [Trial]
+        /// Mean over the folds of the RMSE of the members' averaged validation predictions.
+        public let meanRMSE: Double
+    }
+
     public struct Outcome: Sendable {
         public let best: Trial
         public let trials: [Trial]
+        /// The best finalists averaged (when at least two were fit on every fold), chosen or not.
+        public var ensemble: Ensemble? = nil
+        public var ensembleRule: EnsembleRule = .auto
+        /// What to deploy: the ensemble's members when the rule says so (by default, when it scored below
+        /// the best single candidate on the folds), else the best candidate alone.
+        public var chosen: [Trial] {
+            guard let ensemble else { return [best] }
+            switch ensembleRule {
+            case .never: return [best]
+            case .always: return ensemble.members
+            case .auto: return ensemble.meanRMSE < best.meanRMSE ? ensemble.members : [best]
+            }
+        }
         /// Fits the search made (candidate x fold).
         public var fits: Int { trials.reduce(0) { $0 + $1.folds } }
     }
@@ -120,14 +154,16 @@ public struct RandomSearch {
             parameters.maxRounds = maxRounds
             return parameters
         }
-        // fits[candidate][fold]: (validation RMSE, best rounds), filled as rungs reach them.
-        var fits = Array(repeating: [(rmse: Double, rounds: Int)?](repeating: nil, count: foldMatrices.count), count: candidates.count)
+        // fits[candidate][fold]: (validation RMSE, best rounds, validation predictions), filled as rungs reach them.
+        typealias Fit = (rmse: Double, rounds: Int, predictions: [Float])
+        var fits = Array(repeating: [Fit?](repeating: nil, count: foldMatrices.count), count: candidates.count)
         func fit(_ candidate: Int, _ fold: Int) throws {
             guard fits[candidate][fold] == nil else { return }
             let fitted = try Trainer.fit(candidates[candidate], train: foldMatrices[fold].train, validation: foldMatrices[fold].validation,
                                          featureNames: matrix.featureNames, patience: patience, threads: threads,
                                          seed: seed &+ UInt64(candidate))
-            fits[candidate][fold] = (fitted.bestValidationRMSE ?? .infinity, fitted.bestRounds)
+            fits[candidate][fold] = (fitted.bestValidationRMSE ?? .infinity, fitted.bestRounds,
+                                     try fitted.booster.predict(foldMatrices[fold].validation))
         }
         func trial(_ candidate: Int) -> Trial {
             let done = fits[candidate].compactMap { $0 }
@@ -153,6 +189,22 @@ public struct RandomSearch {
         let results = candidates.indices.map(trial)
         let finalists = alive.map(trial)
         let best = finalists.min { $0.meanRMSE < $1.meanRMSE }!
-        return Outcome(best: best, trials: results)
+        // The ensemble: the best finalists fit on every fold, their validation predictions averaged per fold.
+        let members = alive.filter { candidate in fits[candidate].allSatisfy { $0 != nil } }
+            .sorted { (trial($0).meanRMSE, $0) < (trial($1).meanRMSE, $1) }.prefix(max(1, ensembleSize))
+        var outcome = Outcome(best: best, trials: results)
+        outcome.ensembleRule = ensembleRule
+        if members.count >= 2 {
+            let rmse = folds.folds.indices.map { fold -> Double in
+                let actual = labels[folds.folds[fold].validation]
+                let averaged = members.map { fits[$0][fold]!.predictions }.reduce(into: [Double](repeating: 0, count: actual.count)) {
+                    for (index, value) in $1.enumerated() { $0[index] += Double(value) / Double(members.count) }
+                }
+                let squares = zip(averaged, actual).map { ($0 - Double($1)) * ($0 - Double($1)) }
+                return (squares.reduce(0, +) / Double(max(1, squares.count))).squareRoot()
+            }
+            outcome.ensemble = Ensemble(members: members.map(trial), meanRMSE: rmse.reduce(0, +) / Double(rmse.count))
+        }
+        return outcome
     }
 }

@@ -74,20 +74,26 @@ public struct SeriesTrainer: Sendable {
         let beforeTest = 0..<split.test.lowerBound
         let rowsPerDay = max(1, beforeTest.count / max(1, Set(data.keys[beforeTest].map(\.localDate)).count))
         let folds = TimeSeriesFolds(rowCount: beforeTest.count, foldCount: configuration.folds, validationSize: configuration.foldDays * rowsPerDay)
-        let search = try RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience, threads: threads,
-                                      strategy: configuration.search)
+        var searcher = RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience,
+                                    threads: threads, strategy: configuration.search)
+        searcher.ensembleRule = configuration.ensemble
+        let search = try searcher
             .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds, maxRounds: configuration.maxRounds)
 
-        // 3. Final fit on the training window, rounds chosen on the validation window.
-        let final = try Trainer.fit(search.best.parameters, train: selected.rows(split.train), labels: Array(labels[split.train]),
-                                    validation: (selected.rows(split.validation), Array(labels[split.validation])),
-                                    patience: configuration.patience, threads: threads, seed: configuration.seed)
-        let validationPredictions = try final.booster.predict(DMatrix(selected.rows(split.validation), threads: threads))
+        // 3. Final fit on the training window, rounds chosen on the validation window: the best candidate, or
+        // each member of the search's ensemble when it scored better on the folds, averaged into one model.
+        let members = try search.chosen.map { member in
+            try Trainer.fit(member.parameters, train: selected.rows(split.train), labels: Array(labels[split.train]),
+                            validation: (selected.rows(split.validation), Array(labels[split.validation])),
+                            patience: configuration.patience, threads: threads, seed: configuration.seed)
+        }
+        let final = try ModelAveraging.average(members.map(\.booster), threads: threads)
+        let validationPredictions = try final.predict(DMatrix(selected.rows(split.validation), threads: threads))
         let intervals = PredictionIntervals(residuals: split.validation.map { Double(labels[$0] - validationPredictions[$0 - split.validation.lowerBound]) },
                                             hours: split.validation.map { data.keys[$0].localHour }, coverage: configuration.intervalCoverage)
 
         // 4. Evaluation on the held-out test window, against the baseline and the champion.
-        let testPredictions = try final.booster.predict(DMatrix(selected.rows(split.test), threads: threads)).map(Double.init)
+        let testPredictions = try final.predict(DMatrix(selected.rows(split.test), threads: threads)).map(Double.init)
         let actual = split.test.map { Double(labels[$0]) }
         let days = split.test.map { dayKey(data.keys[$0].localDate) }
         let duck = series.loadSegment == "SOLAR" ? split.test.map { (9..<20).contains(data.keys[$0].localHour) } : nil
@@ -96,10 +102,15 @@ public struct SeriesTrainer: Sendable {
         let baseline = ForecastMetrics(actual: actual, predicted: baselinePredictions, days: days, duckCurveHours: duck)
         let coverage = intervals.coverage(actual: actual, predicted: testPredictions, hours: split.test.map { data.keys[$0].localHour })
         // 5. Recency: the same parameters and rounds refit on every day, so the deployed model has seen the newest actuals.
-        let refit = try configuration.refit ? self.refit(search.best.parameters, rounds: final.bestRounds, matrix: selected, labels: labels) : nil
+        let refit = try configuration.refit
+            ? ModelAveraging.average(try zip(search.chosen, members).map { member, fitted in
+                try self.refit(member.parameters, rounds: fitted.bestRounds, matrix: selected, labels: labels)
+            }, threads: threads)
+            : nil
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: selection.votes,
                                     featureSet: featureSet,
-                                    rounds: final.bestRounds, search: search,
+                                    rounds: members.map(\.bestRounds).reduce(0, +), memberRounds: members.map(\.bestRounds),
+                                    search: search,
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
         var registration = ModelRegistration(
@@ -108,10 +119,10 @@ public struct SeriesTrainer: Sendable {
             testStart: data.keys[split.test.lowerBound].localDate, testEnd: data.keys[split.test.upperBound - 1].localDate,
             hyperparameters: try JSONCoding.string(search.best.parameters), features: features, metrics: "{}",
             status: "candidate", statusReason: "", trainingRunID: runID,
-            xgboostVersion: xgboostVersion, modelJSON: try (refit ?? final.booster).modelJSON())
+            xgboostVersion: xgboostVersion, modelJSON: try (refit ?? final).modelJSON())
         if refit != nil {
             (registration.refitStart, registration.refitEnd) = (data.keys[0].localDate, data.keys[data.keys.count - 1].localDate)
-            registration.holdoutModelJSON = try final.booster.modelJSON()
+            registration.holdoutModelJSON = try final.modelJSON()
         }
         // 6. The champion comparison, the approval rule and the registration under one series lock: a
         // concurrent train of the series registers before or after this one, never between the
@@ -141,7 +152,7 @@ public struct SeriesTrainer: Sendable {
                                           "rmse": "\(model.rmse)", "baseline_rmse": "\(baseline.rmse)"])
         return SeriesTrainingResult(series: series, version: version, status: approved ? "approved" : "candidate", reason: reason,
                                     model: model, baseline: baseline, championRMSE: championRMSE, skill: skill, intervalCoverage: coverage,
-                                    features: features, rounds: final.bestRounds, trainingRows: split.train.count,
+                                    features: features, rounds: members.map(\.bestRounds).reduce(0, +), trainingRows: split.train.count,
                                     seconds: Date().timeIntervalSince(started), testPredictions: testPredictions,
                                     testWindow: (data.keys[split.test.lowerBound].localDate, data.keys[split.test.upperBound - 1].localDate))
     }
@@ -152,7 +163,8 @@ public struct SeriesTrainer: Sendable {
         let coverage: Double, intervals: PredictionIntervals
         let votes: [String: [String]]
         let featureSet: FeatureSetChoice
-        let rounds: Int, search: RandomSearch.Outcome
+        /// Trees of the deployed model (every member's best rounds), and each member's.
+        let rounds: Int, memberRounds: [Int], search: RandomSearch.Outcome
         let featureRanges: [String: [Float]]
         let weatherAsIssuedShare: Double?
 
@@ -167,6 +179,12 @@ public struct SeriesTrainer: Sendable {
             metrics.searchStrategy = configuration.search.rawValue
             metrics.searchFits = search.fits
             metrics.weatherAsIssuedShare = weatherAsIssuedShare
+            metrics.ensemble = search.ensemble.map { ensemble in
+                EnsembleMetrics(used: search.chosen.count > 1, members: ensemble.members.count,
+                                foldRMSE: ensemble.meanRMSE, bestSingleFoldRMSE: search.best.meanRMSE,
+                                memberRounds: search.chosen.count > 1 ? memberRounds : nil,
+                                memberParameters: search.chosen.count > 1 ? search.chosen.map(\.parameters) : nil)
+            }
             return metrics
         }
     }

@@ -7,6 +7,8 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var trials = 50
     /// How the search spends its fits: successive halving over the folds (default) or every fold for all.
     public var search: SearchStrategy = .halving
+    /// Whether the average of the search's best finalists is deployed: auto (when it scores better on the folds).
+    public var ensemble: EnsembleRule = .auto
     /// Time-series cross-validation folds inside the training window.
     public var folds = 3
     /// Days per cross-validation block.

@@ -84,15 +84,34 @@ struct MetricsDocument: Codable {
     var weatherAsIssuedShare: Double?
     /// Series-days left out of training (training_exclusions), local date to reason.
     var excludedDays: [String: String]?
+    /// The search's ensemble of its best finalists and whether it was deployed (nil: fewer than two finalists).
+    var ensemble: EnsembleMetrics?
 
     enum CodingKeys: String, CodingKey {
-        case model, baseline, skill, intervals, rounds, excludedDays = "excluded_days"
+        case model, baseline, skill, intervals, rounds, ensemble, excludedDays = "excluded_days"
         case asOf = "as_of", weatherAsIssuedShare = "weather_as_issued_share"
         case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
         case searchStrategy = "search_strategy", searchFits = "search_fits"
         case featureSet = "feature_set", featureSetValidationRMSE = "feature_set_validation_rmse"
         case featureSettings = "feature_settings", featureRanges = "feature_ranges"
+    }
+}
+
+/// The search's ensemble in a model's metrics: the members' mean fold RMSE against the best single
+/// candidate's, and, when deployed, each member's parameters and rounds (the registry's hyperparameters
+/// column holds the best member's).
+struct EnsembleMetrics: Codable {
+    var used: Bool
+    var members: Int
+    var foldRMSE: Double
+    var bestSingleFoldRMSE: Double
+    var memberRounds: [Int]?
+    var memberParameters: [BoostParameters]?
+
+    enum CodingKeys: String, CodingKey {
+        case used, members, foldRMSE = "fold_rmse", bestSingleFoldRMSE = "best_single_fold_rmse"
+        case memberRounds = "member_rounds", memberParameters = "member_parameters"
     }
 }
 

@@ -98,6 +98,52 @@ struct BoostingTests {
         #expect(halving.best.meanRMSE <= full.best.meanRMSE * 1.05, "halving \(halving.best.meanRMSE) vs full \(full.best.meanRMSE)")
     }
 
+    @Test("averaged boosters are one XGBoost model predicting the members' mean, with SHAP summing to it")
+    func averagedModel() throws {
+        let (matrix, labels, _) = synthetic(rows: 1500, seed: 4)
+        let members = try RandomSearch.candidates(trials: 3, seed: 5).enumerated().map { index, candidate in
+            var parameters = candidate
+            parameters.maxRounds = 40 + 10 * index
+            return try Trainer.fit(parameters, train: matrix, labels: labels, seed: UInt64(index)).booster
+        }
+        let input = try DMatrix(matrix.rows(0..<200))
+        let each = try members.map { try $0.predict(input) }
+        let averaged = try ModelAveraging.average(members)
+        let predicted = try averaged.predict(input)
+        #expect(averaged.rounds == 40 + 50 + 60)
+        for row in 0..<200 {
+            let mean = each.map { Double($0[row]) }.reduce(0, +) / 3
+            #expect(abs(Double(predicted[row]) - mean) < 1e-3 * max(1, abs(mean)), "row \(row): \(predicted[row]) vs \(mean)")
+        }
+        let contributions = try averaged.contributions(input)
+        let width = matrix.featureNames.count + 1
+        for row in 0..<200 {
+            let sum = contributions[row * width..<(row + 1) * width].map(Double.init).reduce(0, +)
+            #expect(abs(sum - Double(predicted[row])) < 1e-2, "row \(row)")
+        }
+        // Saved and loaded like any model; one member is returned unchanged.
+        #expect(try Booster(modelJSON: averaged.modelJSON()).predict(input) == predicted)
+        #expect(try ModelAveraging.average([members[0]]) === members[0])
+    }
+
+    @Test("the search scores an ensemble of its best finalists on the same folds, and deploys it only when it scores better")
+    func searchEnsemble() throws {
+        let (matrix, labels, _) = synthetic(rows: 2000, seed: 3)
+        let folds = TimeSeriesFolds(rowCount: 2000, foldCount: 3, validationSize: 240, gap: 24)
+        let outcome = try RandomSearch(trials: 12, seed: 9, patience: 10, strategy: .full)
+            .run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
+        let ensemble = try #require(outcome.ensemble)
+        #expect(ensemble.members.count == 3 && ensemble.members[0].meanRMSE == outcome.best.meanRMSE)
+        #expect(ensemble.members.map(\.meanRMSE) == outcome.trials.map(\.meanRMSE).sorted().prefix(3).map { $0 })
+        #expect(outcome.chosen.count == (ensemble.meanRMSE < outcome.best.meanRMSE ? 3 : 1))
+        // Averaging cannot score worse on a fold than the mean of the members' own RMSEs (convexity).
+        #expect(ensemble.meanRMSE <= ensemble.members.map(\.meanRMSE).reduce(0, +) / 3 + 1e-9)
+        var single = RandomSearch(trials: 12, seed: 9, patience: 10, strategy: .full)
+        single.ensembleSize = 1
+        let alone = try single.run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200)
+        #expect(alone.ensemble == nil && alone.chosen.count == 1)
+    }
+
     @Test("consensus selection keeps informative features and drops pure noise")
     func featureSelection() throws {
         let (matrix, labels, _) = synthetic(rows: 3000, seed: 4)

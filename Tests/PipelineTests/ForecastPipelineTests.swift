@@ -12,12 +12,14 @@ struct ForecastPipelineTests {
     static let table = "gridcast_operational_dev.dayahead_load_forecasts"
 
     /// A clone of the sample warehouse with one quickly trained champion for `series`.
-    static func prepared(_ label: String, endDate: String? = nil) throws -> (ConnectionTarget, Connection) {
+    /// - Parameter ensemble: deploy the average of 3 candidates (one model JSON of all their trees).
+    static func prepared(_ label: String, endDate: String? = nil, ensemble: Bool = false) throws -> (ConnectionTarget, Connection) {
         let target = try SampleWarehouse.clone(label)
         var configuration = SampleWarehouse.quickTraining
-        configuration.trials = 1
+        configuration.trials = ensemble ? 3 : 1
         configuration.maxRounds = 150
         configuration.endDate = endDate
+        if ensemble { (configuration.search, configuration.ensemble) = (.full, .always) }
         let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
                                                    query: try SampleWarehouse.query).train([series]).first).get()
         #expect(trained.status == "approved", "\(trained.reason)")

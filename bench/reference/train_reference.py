@@ -6,7 +6,8 @@ xgboost from PyPI with tree_method=hist, on the feature matrices gridcast-bench 
 warehouse (so both sides learn from identical numbers), with the same split (last TEST_DAYS dates
 test, VALIDATION_DAYS before them validation), the same consensus feature selection (gain,
 permutation, correlation; 2 of 3 votes, at least 5 features; gridcast's shuffles from --permutations; kept only when a default
-fit on it validates no worse than on every feature), the same search candidates (gridcast's
+fit on it validates no worse than on every feature), the same ensemble rule (the best three candidates' predictions
+averaged, deployed when that scores better on the folds than the best alone), the same search candidates (gridcast's
 own, from --candidates), number of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
 per core, one xgboost thread each). Prints one JSON document on stdout.
 
@@ -151,23 +152,34 @@ def train_series(job):
             folds.append((xgb.DMatrix(x[:start], label=labels[:start], feature_names=selected),
                           xgb.DMatrix(x[start:end], label=labels[start:end], feature_names=selected)))
     rng = random.Random(args.seed)
-    best = None
+    tried = []  # (mean fold RMSE, trial, parameters, validation predictions per fold)
     for trial in range(max(args.trials, 1)):
         if args.candidates:
             p = args.candidates[trial]
         else:
             p = DEFAULTS if trial == 0 else sample(rng)
-        scores = [fit(p, a, b, args, args.seed + trial)[2] for a, b in folds]
-        mean = sum(scores) / len(scores) if scores else float("inf")
-        if best is None or mean < best[1]:
-            best = (p, mean)
+        fits = [fit(p, a, b, args, args.seed + trial) for a, b in folds]
+        scores = [score for _, _, score in fits]
+        predictions = [booster.predict(b, iteration_range=(0, rounds)) for (booster, rounds, _), (_, b) in zip(fits, folds)]
+        tried.append((sum(scores) / len(scores) if scores else float("inf"), trial, p, predictions))
+    tried.sort(key=lambda t: (t[0], t[1]))
+    # the best three averaged, deployed when their averaged predictions score better on the same folds
+    members = tried[:3]
+    chosen = [tried[0][2]]
+    if len(members) >= 2 and folds:
+        ensemble_scores = [rmse(np.mean([m[3][k] for m in members], axis=0), b.get_label()) for k, (_, b) in enumerate(folds)]
+        if sum(ensemble_scores) / len(ensemble_scores) < tried[0][0]:
+            chosen = [m[2] for m in members]
 
-    # 3. final fit on the training window, rounds chosen on the validation window; 4. test RMSE
-    final, rounds, _ = fit(best[0], xgb.DMatrix(x[train], label=labels[train], feature_names=selected),
-                           xgb.DMatrix(x[valid], label=labels[valid], feature_names=selected), args, args.seed)
-    predicted = final.predict(xgb.DMatrix(x[test], feature_names=selected), iteration_range=(0, rounds))
+    # 3. final fit on the training window, rounds chosen on the validation window (each member); 4. test RMSE
+    dfinal = xgb.DMatrix(x[train], label=labels[train], feature_names=selected)
+    dvalid_final = xgb.DMatrix(x[valid], label=labels[valid], feature_names=selected)
+    dtest = xgb.DMatrix(x[test], feature_names=selected)
+    finals = [fit(p, dfinal, dvalid_final, args, args.seed) for p in chosen]
+    predicted = np.mean([final.predict(dtest, iteration_range=(0, rounds)) for final, rounds, _ in finals], axis=0)
+    rounds = sum(r for _, r, _ in finals)
     return {"series": meta["series"], "rmse": rmse(predicted, labels[test]), "features": len(selected),
-            "rounds": rounds, "train_rows": first_validation, "test_rows": len(dates) - first_test,
+            "rounds": rounds, "members": len(chosen), "train_rows": first_validation, "test_rows": len(dates) - first_test,
             "seconds": time.time() - started}
 
 

@@ -23,6 +23,9 @@ struct TrainCommand: ParsableCommand {
                                + "on one more fold per rung, the finalists on all) or full (every candidate on every fold).",
                                valueName: "halving|full"))
     var search: SearchStrategy = .halving
+    @Option(help: ArgumentHelp("Deploy the average of the search's best 3 finalists: auto (when it scores a lower RMSE on the "
+                               + "folds than the best alone), always, or never.", valueName: "auto|always|never"))
+    var ensemble: EnsembleRule = .auto
     @Option(help: "Time-series cross-validation folds.") var folds: Int = 3
     @Option(help: "Days held out for the test window.") var testDays: Int = 56
     @Option(help: "Days of validation before the test window.") var validationDays: Int = 56
@@ -64,6 +67,7 @@ struct TrainCommand: ParsableCommand {
         var configuration = TrainingConfiguration()
         configuration.trials = trials
         configuration.search = search
+        configuration.ensemble = ensemble
         configuration.folds = folds
         configuration.testDays = testDays
         configuration.validationDays = validationDays
@@ -185,3 +189,4 @@ struct TrainingFailed: Error, CustomStringConvertible, FailureDetails {
 }
 
 extension SearchStrategy: ExpressibleByArgument {}
+extension EnsembleRule: ExpressibleByArgument {}
