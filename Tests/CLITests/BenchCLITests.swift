@@ -32,9 +32,12 @@ struct BenchCLITests {
         let python = train.first { ($0["reference"] as? String)?.hasPrefix("Python xgboost") == true }
         #expect(python != nil, "no Python reference in the train stage; run ./setup --deps-only: \(outcome.stderr.suffix(2000))")
         // With the same build, the same candidates and the same shuffles, both pipelines must fit the same models.
+        // Not bit-equal when a series deploys an ensemble: gridcast sums the members' trees with float32 leaves
+        // scaled by 1/k in one model, Python averages the members' float32 predictions (a relative 1e-6);
+        // a different model anywhere moves the mean by far more.
         let sameBuild = figures.first { ($0["name"] as? String)?.hasPrefix("mean holdout RMSE, gridcast on PyPI") == true }
         let ratio = (sameBuild?["ratio"] as? NSNumber)?.doubleValue ?? 0
-        #expect(abs(ratio - 1) < 1e-9, "gridcast and the Python reference differ on the same XGBoost build: \(String(describing: sameBuild))")
+        #expect(abs(ratio - 1) < 1e-5, "gridcast and the Python reference differ on the same XGBoost build: \(String(describing: sameBuild))")
         // The LightGBM peer (pinned in bench/requirements.txt) scored every series gridcast trained.
         let peer = figures.filter { $0["stage"] as? String == "peer" && ($0["reference"] as? String)?.hasPrefix("LightGBM") == true }
         #expect(peer.count == 7, "6 series and their mean: \(peer)")
