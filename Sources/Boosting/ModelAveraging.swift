@@ -7,6 +7,7 @@ import Foundation
 /// that as one model JSON (all trees, leaves scaled, base_score averaged) keeps everything downstream
 /// unchanged: the registry stores one model, the forecast and the extension score it with XGBoost, and
 /// its SHAP contributions are the mean of the members' (TreeSHAP is linear in the leaf values).
+/// The JSON is edited as text (JSONScanner), so memory stays near the size of the models' text.
 public enum ModelAveraging {
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
@@ -21,42 +22,91 @@ public enum ModelAveraging {
         return try Booster(modelJSON: try averageJSON(try members.map { try $0.modelJSON() }), threads: threads)
     }
 
+    static let model = ["learner", "gradient_booster", "model"]
+    static let tree = model + ["trees", "[]"]
+    static let targets = [tree, model + ["tree_info"], model + ["iteration_indptr"], model + ["gbtree_model_param", "num_trees"],
+                          ["learner", "gradient_booster", "name"], ["learner", "learner_model_param", "base_score"]]
+
+    /// Where one member's parts are.
+    struct Layout {
+        var trees: Range<Int>? = nil
+        var treeRanges: [Range<Int>] = []
+        var treeInfo: Range<Int>? = nil
+        var iterationIndptr: Range<Int>? = nil
+        var numTrees: Range<Int>? = nil
+        var baseScore: Range<Int>? = nil
+        var boosterName: Range<Int>? = nil
+        /// Per tree: left_children, split_conditions, base_weights, id.
+        var treeParts: [[String: Range<Int>]] = []
+    }
+
+    static func layout(_ bytes: [UInt8]) throws -> Layout {
+        var found = Layout()
+        func isPrefix(_ path: [String], of target: [String]) -> Bool {
+            path.count <= target.count && Array(target.prefix(path.count)) == path
+        }
+        try JSONScanner.scan(bytes, descendInto: { path in
+            // The paths below (and the way to them), and each tree's own keys; nothing deeper is visited.
+            targets.contains { isPrefix(path, of: $0) } || (path.count == tree.count + 1 && isPrefix(tree, of: path))
+        }, visit: { path, range in
+            switch path {
+            case model + ["trees"]: found.trees = range
+            case tree: found.treeRanges.append(range)
+            case model + ["tree_info"]: found.treeInfo = range
+            case model + ["iteration_indptr"]: found.iterationIndptr = range
+            case model + ["gbtree_model_param", "num_trees"]: found.numTrees = range
+            case ["learner", "gradient_booster", "name"]: found.boosterName = range
+            case ["learner", "learner_model_param", "base_score"]: found.baseScore = range
+            default:
+                if path.count == tree.count + 1, Array(path.prefix(tree.count)) == tree,
+                   ["left_children", "split_conditions", "base_weights", "id"].contains(path[tree.count]) {
+                    // Keys of a tree come before the tree itself is visited: start a new entry when needed.
+                    if found.treeParts.count == found.treeRanges.count { found.treeParts.append([:]) }
+                    found.treeParts[found.treeParts.count - 1][path[tree.count]] = range
+                }
+            }
+        })
+        return found
+    }
+
     /// The same on saved model JSON (XGBoost's format, gbtree with one output, 1.7 or later).
     public static func averageJSON(_ documents: [Data]) throws -> Data {
         let weight = 1 / Double(documents.count)
-        let parsed = try documents.map { try ModelJSON(parsing: $0) }
-        var trees: [ModelJSON] = []
+        var trees: [[UInt8]] = []
         var baseScores: [String] = []
-        for document in parsed {
-            let learner = document["learner"]
-            guard let booster = learner?["gradient_booster"], booster["name"]?.string == "gbtree",
-                  let memberTrees = booster["model"]?["trees"]?.array,
-                  let baseScore = learner?["learner_model_param"]?["base_score"]?.string else {
+        var first: (bytes: [UInt8], layout: Layout)?
+        for document in documents {
+            let bytes = [UInt8](document)
+            let found = try layout(bytes)
+            guard let name = found.boosterName, String(decoding: bytes[name], as: UTF8.self) == "\"gbtree\"",
+                  found.trees != nil, found.treeParts.count == found.treeRanges.count, let baseScore = found.baseScore else {
                 throw Problem(description: "only gbtree models in XGBoost's JSON format can be averaged")
             }
-            baseScores.append(baseScore)
-            for tree in memberTrees { trees.append(try scaled(tree, by: weight, id: trees.count)) }
+            baseScores.append(String(decoding: bytes[baseScore].dropFirst().dropLast(), as: UTF8.self))
+            for (range, parts) in zip(found.treeRanges, found.treeParts) {
+                trees.append(try scaled(bytes[range], parts: parts, by: weight, id: trees.count))
+            }
+            if first == nil { first = (bytes, found) }
         }
-        var document = parsed[0]
-        var learner = document["learner"]!
-        var booster = learner["gradient_booster"]!
-        var model = booster["model"]!
-        model["trees"] = .array(trees)
-        model["tree_info"] = .array(Array(repeating: .number("0"), count: trees.count))
+        guard let (bytes, found) = first, let treesRange = found.trees else { throw Problem(description: "no models to average") }
+        var joined: [UInt8] = [UInt8(ascii: "[")]
+        for (index, tree) in trees.enumerated() {
+            if index > 0 { joined.append(UInt8(ascii: ",")) }
+            joined.append(contentsOf: tree)
+        }
+        joined.append(UInt8(ascii: "]"))
+        var edits: [(range: Range<Int>, text: String)] = []
+        if let range = found.treeInfo { edits.append((range, "[" + Array(repeating: "0", count: trees.count).joined(separator: ",") + "]")) }
         // One tree per boosting round (a single output), so rounds = trees.
-        if model["iteration_indptr"] != nil { model["iteration_indptr"] = .array((0...trees.count).map { .number(String($0)) }) }
-        var treeParameters = model["gbtree_model_param"]!
-        treeParameters["num_trees"] = .string(String(trees.count))
-        model["gbtree_model_param"] = treeParameters
-        booster["model"] = model
-        learner["gradient_booster"] = booster
-        if Set(baseScores).count > 1 {
-            var parameters = learner["learner_model_param"]!
-            parameters["base_score"] = .string(try averagedBaseScore(baseScores, weight: weight))
-            learner["learner_model_param"] = parameters
+        if let range = found.iterationIndptr { edits.append((range, "[" + (0...trees.count).map(String.init).joined(separator: ",") + "]")) }
+        if let range = found.numTrees { edits.append((range, "\"\(trees.count)\"")) }
+        if Set(baseScores).count > 1, let range = found.baseScore {
+            edits.append((range, "\"" + (try averagedBaseScore(baseScores, weight: weight)) + "\""))
         }
-        document["learner"] = learner
-        return Data(document.rendered.utf8)
+        // The trees are spliced in last, as bytes (they are most of the document).
+        let before = splice(bytes[..<treesRange.lowerBound], edits.filter { $0.range.upperBound <= treesRange.lowerBound })
+        let after = splice(bytes[treesRange.upperBound...], edits.filter { $0.range.lowerBound >= treesRange.upperBound })
+        return Data(before + joined + after)
     }
 
     /// base_score is a decimal string ("5E-1"); XGBoost 3 writes a bracketed vector ("[5E-1]").
@@ -71,25 +121,31 @@ public enum ModelAveraging {
         return scores[0].hasPrefix("[") ? "[\(mean)]" : mean
     }
 
-    /// A tree with its leaf values (and node weights) multiplied by `weight`, renumbered `id`.
-    static func scaled(_ tree: ModelJSON, by weight: Double, id: Int) throws -> ModelJSON {
-        guard let left = tree["left_children"]?.array?.map({ $0.int }), let conditions = tree["split_conditions"]?.array,
-              conditions.count == left.count else {
+    /// A float as XGBoost writes one: always with an exponent, so never read back as an Integer.
+    static func float(_ value: Double) -> String { String(format: "%.9E", value) }
+
+    /// A tree's text with its leaf values (and node weights) multiplied by `weight`, renumbered `id`.
+    static func scaled(_ tree: ArraySlice<UInt8>, parts: [String: Range<Int>], by weight: Double, id: Int) throws -> [UInt8] {
+        guard let leftRange = parts["left_children"], let conditionsRange = parts["split_conditions"] else {
             throw Problem(description: "a tree without left_children / split_conditions")
         }
-        var result = tree
-        result["split_conditions"] = .array(try conditions.indices.map { node in
-            guard left[node] == -1 else { return conditions[node] }
-            guard let value = conditions[node].double else { throw Problem(description: "a leaf value is not a number") }
-            return .float(value * weight)
-        })
-        if let weights = tree["base_weights"]?.array {
-            result["base_weights"] = .array(try weights.map { node in
-                guard let value = node.double else { throw Problem(description: "a node weight is not a number") }
-                return .float(value * weight)
-            })
+        let left = JSONScanner.numbers(tree[leftRange])
+        let conditions = JSONScanner.numbers(tree[conditionsRange])
+        guard left.count == conditions.count else { throw Problem(description: "a tree's node arrays differ in length") }
+        let scaledConditions = try zip(left, conditions).map { child, condition -> String in
+            guard child == "-1" else { return String(condition) }
+            guard let value = Double(condition) else { throw Problem(description: "a leaf value \(condition) is not a number") }
+            return float(value * weight)
         }
-        result["id"] = .number(String(id))
-        return result
+        var edits: [(range: Range<Int>, text: String)] = [(conditionsRange, "[" + scaledConditions.joined(separator: ",") + "]")]
+        if let range = parts["base_weights"] {
+            let weights = try JSONScanner.numbers(tree[range]).map { text -> String in
+                guard let value = Double(text) else { throw Problem(description: "a node weight \(text) is not a number") }
+                return float(value * weight)
+            }
+            edits.append((range, "[" + weights.joined(separator: ",") + "]"))
+        }
+        if let range = parts["id"] { edits.append((range, String(id))) }
+        return splice(tree, edits)
     }
 }
