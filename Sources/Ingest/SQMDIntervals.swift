@@ -24,6 +24,12 @@ enum SQMDIntervals {
     /// The key of an hour among the checked rows.
     static let hourKey = "tradedatelocal, tradehourstartlocal, dst_fold, loadprofile, rategroup, submission"
 
+    /// A checked row `c` of the hour `h`: the two key tuples equal.
+    static let sameHour = { () -> String in
+        let columns = hourKey.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return "(\(columns.map { "c." + $0 }.joined(separator: ", "))) = (\(columns.map { "h." + $0 }.joined(separator: ", ")))"
+    }()
+
     static let steps = "select * from unnest($1::int[], $2::int[]) as s(file_index, step)"
 
     static let rejectIncomplete = """
@@ -41,8 +47,7 @@ enum SQMDIntervals {
                      || h.step || '-minute intervals (minutes ' || h.minutes || '); the hour is loaded only when complete'
         from hours h
         where c.reason is null and c.file_index = h.file_index
-          and (c.tradedatelocal, c.tradehourstartlocal, c.dst_fold, c.loadprofile, c.rategroup, c.submission)
-            = (h.tradedatelocal, h.tradehourstartlocal, h.dst_fold, h.loadprofile, h.rategroup, h.submission)
+          and \(sameHour)
         """
 
     /// Sums each complete hour into its first interval's row and deletes the other rows of the hour (the
@@ -69,8 +74,7 @@ enum SQMDIntervals {
         delete from \(SQMDStaging.checked) c
         using hours h
         where c.reason is null and c.file_index = h.file_index and c.line_number <> h.first_line
-          and (c.tradedatelocal, c.tradehourstartlocal, c.dst_fold, c.loadprofile, c.rategroup, c.submission)
-            = (h.tradedatelocal, h.tradehourstartlocal, h.dst_fold, h.loadprofile, h.rategroup, h.submission)
+          and \(sameHour)
         """
 
     /// Rejects incomplete hours and combines the complete ones; returns the rows summed into another.

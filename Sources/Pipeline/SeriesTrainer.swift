@@ -107,9 +107,10 @@ public struct SeriesTrainer: Sendable {
                 try self.refit(member.parameters, rounds: fitted.bestRounds, matrix: selected, labels: labels)
             }, threads: threads)
             : nil
+        let memberRounds = members.map(\.bestRounds)
+        let rounds = memberRounds.reduce(0, +)   // trees of the deployed model: every member's
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: selection.votes,
-                                    featureSet: featureSet,
-                                    rounds: members.map(\.bestRounds).reduce(0, +), memberRounds: members.map(\.bestRounds),
+                                    featureSet: featureSet, rounds: rounds, memberRounds: memberRounds,
                                     search: search,
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
@@ -152,7 +153,7 @@ public struct SeriesTrainer: Sendable {
                                           "rmse": "\(model.rmse)", "baseline_rmse": "\(baseline.rmse)"])
         return SeriesTrainingResult(series: series, version: version, status: approved ? "approved" : "candidate", reason: reason,
                                     model: model, baseline: baseline, championRMSE: championRMSE, skill: skill, intervalCoverage: coverage,
-                                    features: features, rounds: members.map(\.bestRounds).reduce(0, +), trainingRows: split.train.count,
+                                    features: features, rounds: rounds, trainingRows: split.train.count,
                                     seconds: Date().timeIntervalSince(started), testPredictions: testPredictions,
                                     testWindow: (data.keys[split.test.lowerBound].localDate, data.keys[split.test.upperBound - 1].localDate))
     }
