@@ -55,18 +55,8 @@ public struct SeriesTrainer: Sendable {
         let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
         let labels = data.targets.map { Float($0 ?? .nan) }
 
-        // 1. Consensus feature selection with default parameters.
-        let trainMatrix = data.matrix.rows(split.train), validationMatrix = data.matrix.rows(split.validation)
-        var defaults = BoostParameters()
-        defaults.maxRounds = configuration.maxRounds
-        let probe = try Trainer.fit(defaults, train: trainMatrix, labels: Array(labels[split.train]),
-                                    validation: (validationMatrix, Array(labels[split.validation])),
-                                    patience: configuration.patience, threads: threads, seed: configuration.seed)
-        let selection = try FeatureSelection().select(model: probe.booster, train: trainMatrix, labels: Array(labels[split.train]),
-                                                      validation: validationMatrix, validationLabels: Array(labels[split.validation]),
-                                                      threads: threads)
-        let featureSet = try chooseFeatureSet(selection.selected, probe: probe, defaults: defaults, data: data, labels: labels,
-                                              split: split)
+        // 1. The features: by default the consensus selection, when it validates no worse than every feature.
+        let (featureSet, votes) = try chooseFeatures(data: data, labels: labels, split: split)
         let features = featureSet.features
         let selected = data.matrix.columns(features)
 
@@ -109,7 +99,7 @@ public struct SeriesTrainer: Sendable {
             : nil
         let memberRounds = members.map(\.bestRounds)
         let rounds = memberRounds.reduce(0, +)   // trees of the deployed model: every member's
-        let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: selection.votes,
+        let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: votes,
                                     featureSet: featureSet, rounds: rounds, memberRounds: memberRounds,
                                     search: search,
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
@@ -176,7 +166,9 @@ public struct SeriesTrainer: Sendable {
                                           searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
             metrics.featureRanges = featureRanges
             metrics.featureSet = featureSet.name
-            metrics.featureSetValidationRMSE = ["selected": featureSet.selectedRMSE, "all": featureSet.allRMSE]
+            if let selectedRMSE = featureSet.selectedRMSE, let allRMSE = featureSet.allRMSE {
+                metrics.featureSetValidationRMSE = ["selected": selectedRMSE, "all": allRMSE]
+            }
             metrics.searchStrategy = configuration.search.rawValue
             metrics.searchFits = search.fits
             metrics.weatherAsIssuedShare = weatherAsIssuedShare
@@ -211,19 +203,35 @@ public struct SeriesTrainer: Sendable {
     /// on all of them: the consensus selection alone cost the sample's series up to 30% test RMSE (four of
     /// six were better with every feature, one better selected; bench/README.md "Feature selection").
     /// One extra default-parameter fit, on the same training and validation windows as the probe.
-    private func chooseFeatureSet(_ chosen: [String], probe: FittedModel, defaults: BoostParameters, data: SeriesFeatures,
-                                  labels: [Float], split: DateSplit) throws -> FeatureSetChoice {
+    /// The model's features under `configuration.featureSet`, and the selection's votes (empty when every
+    /// feature is used without a selection step). The selection probes with default parameters: a fit
+    /// on every feature, whose gain and permutation importance vote; under `.auto` a second default fit
+    /// on the selection must validate no worse than the probe, or every feature is kept.
+    private func chooseFeatures(data: SeriesFeatures, labels: [Float], split: DateSplit)
+        throws -> (FeatureSetChoice, votes: [String: [String]]) {
         let all = data.matrix.featureNames
-        let allRMSE = probe.bestValidationRMSE ?? .infinity
-        guard chosen.count < all.count else { return FeatureSetChoice(features: all, name: "all", selectedRMSE: allRMSE, allRMSE: allRMSE) }
-        let narrowed = data.matrix.columns(chosen)
-        let selectedRMSE = try Trainer.fit(defaults, train: narrowed.rows(split.train), labels: Array(labels[split.train]),
-                                           validation: (narrowed.rows(split.validation), Array(labels[split.validation])),
-                                           patience: configuration.patience, threads: threads, seed: configuration.seed)
-            .bestValidationRMSE ?? .infinity
-        return selectedRMSE <= allRMSE
-            ? FeatureSetChoice(features: chosen, name: "selected", selectedRMSE: selectedRMSE, allRMSE: allRMSE)
-            : FeatureSetChoice(features: all, name: "all", selectedRMSE: selectedRMSE, allRMSE: allRMSE)
+        guard configuration.featureSet != .all else {
+            return (FeatureSetChoice(features: all, name: "all", selectedRMSE: nil, allRMSE: nil), [:])
+        }
+        var defaults = BoostParameters()
+        defaults.maxRounds = configuration.maxRounds
+        let train = data.matrix.rows(split.train), validation = data.matrix.rows(split.validation)
+        let trainLabels = Array(labels[split.train]), validationLabels = Array(labels[split.validation])
+        func fitDefaults(_ train: FeatureMatrix, _ validation: FeatureMatrix) throws -> FittedModel {
+            try Trainer.fit(defaults, train: train, labels: trainLabels, validation: (validation, validationLabels),
+                            patience: configuration.patience, threads: threads, seed: configuration.seed)
+        }
+        let probe = try fitDefaults(train, validation)
+        let selection = try FeatureSelection().select(model: probe.booster, train: train, labels: trainLabels, validation: validation,
+                                                      validationLabels: validationLabels, threads: threads)
+        let chosen = selection.selected, allRMSE = probe.bestValidationRMSE ?? .infinity
+        guard chosen.count < all.count else {
+            return (FeatureSetChoice(features: all, name: "all", selectedRMSE: allRMSE, allRMSE: allRMSE), selection.votes)
+        }
+        let selectedRMSE = try fitDefaults(train.columns(chosen), validation.columns(chosen)).bestValidationRMSE ?? .infinity
+        let keep = configuration.featureSet == .selected || selectedRMSE <= allRMSE
+        return (FeatureSetChoice(features: keep ? chosen : all, name: keep ? "selected" : "all",
+                                 selectedRMSE: selectedRMSE, allRMSE: allRMSE), selection.votes)
     }
 
     /// A fit of `rounds` rounds on every row of `matrix` (no early stopping: the rounds were chosen on
@@ -298,6 +306,7 @@ struct FeatureSetChoice {
     let features: [String]
     /// "selected" (the consensus selection) or "all".
     let name: String
-    let selectedRMSE: Double
-    let allRMSE: Double
+    /// Validation RMSE of a default fit on each set; nil when every feature was used without selection.
+    let selectedRMSE: Double?
+    let allRMSE: Double?
 }

@@ -1,5 +1,15 @@
 import Boosting
 
+/// Which features a series' model uses (`train --feature-set`).
+public enum FeatureSetRule: String, Sendable, Codable, CaseIterable {
+    /// The consensus selection when a default fit on it validates no worse than on every feature, else all.
+    case auto
+    /// Every feature of the feature SQL: no selection step (saves its fits).
+    case all
+    /// The consensus selection, whatever it scores.
+    case selected
+}
+
 /// Everything a training run can be told. Defaults are what `gridcast train` uses.
 public struct TrainingConfiguration: Sendable, Codable {
     public var features = FeatureSettings()
@@ -9,6 +19,9 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var search: SearchStrategy = .halving
     /// Whether the average of the search's best finalists is deployed: auto (when it scores better on the folds).
     public var ensemble: EnsembleRule = .auto
+    /// Which features the search and the model use: the consensus selection when a default fit on it
+    /// validates no worse than on every feature (auto), every feature, or the selection whatever it scores.
+    public var featureSet: FeatureSetRule = .auto
     /// Time-series cross-validation folds inside the training window.
     public var folds = 3
     /// Days per cross-validation block.

@@ -84,6 +84,37 @@ struct TrainingPipelineTests {
         #expect(model.fitEnd == row.string("v"))
     }
 
+    @Test("--feature-set all skips the selection and keeps every column; selected keeps the vote's set whatever it scores")
+    func featureSetRule() throws {
+        let target = try SampleWarehouse.clone("featureset")
+        let series = try #require(SeriesID("SMLCOM-NONSOLAR"))
+        func train(_ rule: FeatureSetRule) throws -> (SeriesTrainingResult, QueryResult.Row) {
+            var configuration = SampleWarehouse.quickTraining
+            configuration.featureSet = rule
+            let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
+                                                       query: try SampleWarehouse.query).train([series]).first).get()
+            let row = try #require(try Connection.open(target).execute("""
+                select metrics->>'feature_set' as chosen, metrics->'feature_votes' = '{}'::jsonb as no_votes,
+                       metrics ? 'feature_set_validation_rmse' as compared,
+                       (select count(*) from jsonb_object_keys(metrics->'feature_votes')) as voted
+                from gridcast_operational_dev.model_registry
+                where load_profile = 'SMLCOM' and load_segment = 'NONSOLAR' and model_version = $1
+                """, [trained.version], name: "feature set").first)
+            return (trained, row)
+        }
+        let columns = try SampleWarehouse.query.fetch(on: Connection.open(target), layout: SampleWarehouse.layout, series: series,
+                                                      start: "2024-12-01", end: "2024-12-01", settings: FeatureSettings(),
+                                                      requireTarget: false, asOf: .dayAhead()).matrix.featureNames
+        let (all, allRow) = try train(.all)
+        #expect(all.features == columns)
+        #expect(allRow.string("chosen") == "all" && allRow.bool("no_votes") == true && allRow.bool("compared") == false)
+
+        let (selected, selectedRow) = try train(.selected)
+        #expect(selectedRow.string("chosen") == "selected" && selectedRow.bool("compared") == true)
+        #expect(selected.features.count < columns.count && selected.features.allSatisfy(columns.contains))
+        #expect((selectedRow.int("voted") ?? 0) > 0)
+    }
+
     @Test("a worse new model stays a candidate with the reason, the champion stays, and rollback restores the previous champion")
     func approvalRule() throws {
         let target = try SampleWarehouse.clone("trainrule")

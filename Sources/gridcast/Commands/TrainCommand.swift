@@ -26,6 +26,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Deploy the average of the search's best 3 finalists: auto (when it scores a lower RMSE on the "
                                + "folds than the best alone), always, or never.", valueName: "auto|always|never"))
     var ensemble: EnsembleRule = .auto
+    @Option(name: .customLong("feature-set"),
+            help: ArgumentHelp("Features of the model: auto (the consensus selection when a default fit on it validates no "
+                               + "worse than every feature), all, or selected.", valueName: "auto|all|selected"))
+    var featureSet: FeatureSetRule = .auto
     @Option(help: "Time-series cross-validation folds.") var folds: Int = 3
     @Option(help: "Days held out for the test window.") var testDays: Int = 56
     @Option(help: "Days of validation before the test window.") var validationDays: Int = 56
@@ -68,6 +72,7 @@ struct TrainCommand: ParsableCommand {
         configuration.trials = trials
         configuration.search = search
         configuration.ensemble = ensemble
+        configuration.featureSet = featureSet
         configuration.folds = folds
         configuration.testDays = testDays
         configuration.validationDays = validationDays
@@ -190,3 +195,4 @@ struct TrainingFailed: Error, CustomStringConvertible, FailureDetails {
 
 extension SearchStrategy: ExpressibleByArgument {}
 extension EnsembleRule: ExpressibleByArgument {}
+extension FeatureSetRule: ExpressibleByArgument {}
