@@ -60,7 +60,7 @@ enum CommandRunner {
             if case let .failed(_, _, underlying) = error { return exitCode(for: underlying) == 3 ? 3 : 4 }
             return 4
         case is IdentifierError, is TemplateError: return 4
-        case is SelectionError, is RegistryError: return 64
+        case is SelectionError, is RegistryError, is LocationChoiceError: return 64
         case let error as ForecastError:
             switch error {
             case .missingWeather: return 8  // a required input of the day is missing: that day failed

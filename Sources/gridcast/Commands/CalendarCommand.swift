@@ -23,7 +23,8 @@ struct CalendarCommand: ParsableCommand {
 
         @Option(help: "First local date (YYYY-MM-DD).") var from: String
         @Option(help: "Last local date, inclusive (YYYY-MM-DD).") var to: String
-        @Option(help: "Weather location name in weather_locations.") var location: String = "san_diego"
+        @Option(help: "Weather location name in weather_locations (default: the one location the active series use).")
+        var location: String?
         @Option(name: .customLong("morning-peak"), help: "Morning peak hours.") var morningPeak: String = "6-10"
         @Option(help: "Solar production hours.") var solar: String = "9-17"
         @Option(name: .customLong("evening-ramp"), help: "Evening ramp hours.") var eveningRamp: String = "16-20"
@@ -52,6 +53,7 @@ struct CalendarCommand: ParsableCommand {
                 let periods = DayPeriods(morningPeak: Self.hours(morningPeak) ?? 6..<10, solar: Self.hours(solar) ?? 9..<17,
                                          eveningRamp: Self.hours(eveningRamp) ?? 16..<20, eveningPeak: Self.hours(eveningPeak) ?? 20..<23)
                 let writer = CalendarTableWriter(layout: options.layout, periods: periods, logger: logger)
+                let location = try self.location ?? DefaultLocation.resolve(on: connection, layout: options.layout)
                 let summary = try writer.fill(location: location, from: LocalDate(from)!, through: LocalDate(to)!, on: connection)
                 if !options.json {
                     print("Calendar for \(summary.location) (\(summary.timeZone)) \(summary.from) to \(summary.through): "

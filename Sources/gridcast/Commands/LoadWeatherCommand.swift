@@ -37,8 +37,8 @@ struct LoadWeatherCommand: ParsableCommand {
         """)
     var leadHours: Int?
 
-    @Option(help: "Weather location name in weather_locations.")
-    var location: String = "san_diego"
+    @Option(help: "Weather location name in weather_locations (default: the one location the active series use).")
+    var location: String?
 
     @Option(name: .customLong("start-date"), help: "With --url: first local date to fetch (YYYY-MM-DD).")
     var startDate: String?
@@ -96,7 +96,7 @@ struct LoadWeatherCommand: ParsableCommand {
         }
     }
 
-    var loadOptions: WeatherLoadOptions {
+    func loadOptions(location: String) -> WeatherLoadOptions {
         WeatherLoadOptions(location: location, kind: WeatherKind(rawValue: kind) ?? .observed,
                            issuedAt: issuedAt.flatMap(WeatherLoadOptions.instant), leadHours: leadHours,
                            coordinateTolerance: coordinateTolerance,
@@ -106,7 +106,7 @@ struct LoadWeatherCommand: ParsableCommand {
 
     var range: WeatherFetchRange {
         if let startDate, let endDate, let start = LocalDate(startDate), let end = LocalDate(endDate) { return .dates(start, end) }
-        let forecast = loadOptions.kind == .forecast
+        let forecast = WeatherKind(rawValue: kind) == .forecast
         return .relative(pastDays: pastDays ?? (forecast ? 0 : 2), forecastDays: forecastDays ?? (forecast ? 7 : 0))
     }
 
@@ -114,7 +114,8 @@ struct LoadWeatherCommand: ParsableCommand {
         try CommandRunner.run(options, command: "load weather") { logger in
             let connection = try options.connect(logger)
             let runLog = try RunLog(target: options.target, layout: options.layout, logger: logger)
-            let loader = WeatherLoader(layout: options.layout, options: loadOptions, logger: logger)
+            let location = try self.location ?? DefaultLocation.resolve(on: connection, layout: options.layout)
+            let loader = WeatherLoader(layout: options.layout, options: loadOptions(location: location), logger: logger)
             var summaries: [WeatherLoadSummary] = []
             if let url, let parsed = URL(string: url) {
                 summaries.append(try loader.fetch(parsed, range: range, on: connection, runLog: runLog))
