@@ -14,9 +14,10 @@ struct CalendarCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compute and merge every local hour of a date range for a location; re-filling is idempotent.",
             discussion: """
-                Holidays are US federal and California observed days; sun position (NOAA) and clear-sky
-                irradiance are taken at each hour's midpoint for the location's coordinates and time zone in
-                weather_locations. Day periods are half-open local-hour ranges START-END (hour starts START..END-1).
+                Holidays are those of the location's region (holidays table; US-CA adds the built-in US federal \
+                and California rules); sun position (NOAA) and clear-sky irradiance are taken at each hour's \
+                midpoint for the location's coordinates and time zone in weather_locations. Day periods are \
+                half-open local-hour ranges START-END (hour starts START..END-1).
                 """)
 
         @OptionGroup var options: GlobalOptions
