@@ -199,14 +199,11 @@ public struct SeriesTrainer: Sendable {
                              championRMSE.map { String(format: ", champion %.3f", $0) } ?? ", no previous champion"))
     }
 
-    /// The selected features, or every feature when a fit on the selection validates worse than the probe
-    /// on all of them: the consensus selection alone cost the sample's series up to 30% test RMSE (four of
-    /// six were better with every feature, one better selected; bench/README.md "Feature selection").
-    /// One extra default-parameter fit, on the same training and validation windows as the probe.
     /// The model's features under `configuration.featureSet`, and the selection's votes (empty when every
-    /// feature is used without a selection step). The selection probes with default parameters: a fit
-    /// on every feature, whose gain and permutation importance vote; under `.auto` a second default fit
-    /// on the selection must validate no worse than the probe, or every feature is kept.
+    /// feature is used without a selection step). The selection probes with default parameters: a fit on
+    /// every feature, whose gain and permutation importance vote. Under `.auto` one more default fit, on
+    /// the selection and the same windows, must validate no worse than the probe, or every feature is
+    /// kept: the selection alone cost the sample's series up to 30% test RMSE (bench/README.md).
     private func chooseFeatures(data: SeriesFeatures, labels: [Float], split: DateSplit)
         throws -> (FeatureSetChoice, votes: [String: [String]]) {
         let all = data.matrix.featureNames
