@@ -187,6 +187,10 @@ struct QuickstartCommand: ParsableCommand {
                   + " " + (row.string("bias") ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
                   + " " + (row.string("coverage") ?? "-"))
         }
+        if rows.isEmpty {
+            print("(none yet: SQMD arrives 14+ days after its day, so the backfilled days have no actuals; "
+                  + "--backfill-days 30 reaches days that do)")
+        }
     }
 
     private func printNextSteps(layout: SchemaLayout, cluster: LocalCluster?) throws {
