@@ -24,8 +24,8 @@ public enum ModelAveraging {
 
     static let model = ["learner", "gradient_booster", "model"]
     static let tree = model + ["trees", "[]"]
-    static let targets = [tree, model + ["tree_info"], model + ["iteration_indptr"], model + ["gbtree_model_param", "num_trees"],
-                          ["learner", "gradient_booster", "name"], ["learner", "learner_model_param", "base_score"]]
+    /// The keys of a tree that averaging edits or checks.
+    static let treeKeys = ["left_children", "split_conditions", "base_weights", "id"]
 
     /// Where one member's parts are.
     struct Layout {
@@ -41,29 +41,28 @@ public enum ModelAveraging {
     }
 
     static func layout(_ bytes: [UInt8]) throws -> Layout {
-        var found = Layout()
+        let fields: [(path: [String], field: WritableKeyPath<Layout, Range<Int>?>)] = [
+            (model + ["trees"], \.trees), (model + ["tree_info"], \.treeInfo), (model + ["iteration_indptr"], \.iterationIndptr),
+            (model + ["gbtree_model_param", "num_trees"], \.numTrees), (["learner", "gradient_booster", "name"], \.boosterName),
+            (["learner", "learner_model_param", "base_score"], \.baseScore),
+        ]
         func isPrefix(_ path: [String], of target: [String]) -> Bool {
             path.count <= target.count && Array(target.prefix(path.count)) == path
         }
+        func isTreeKey(_ path: [String]) -> Bool { path.count == tree.count + 1 && isPrefix(tree, of: path) }
+        var found = Layout()
         try JSONScanner.scan(bytes, descendInto: { path in
-            // The paths below (and the way to them), and each tree's own keys; nothing deeper is visited.
-            targets.contains { isPrefix(path, of: $0) } || (path.count == tree.count + 1 && isPrefix(tree, of: path))
+            // The paths above (and the way to them), the trees and each tree's own keys; nothing deeper is visited.
+            isPrefix(path, of: tree) || isTreeKey(path) || fields.contains { isPrefix(path, of: $0.path) }
         }, visit: { path, range in
-            switch path {
-            case model + ["trees"]: found.trees = range
-            case tree: found.treeRanges.append(range)
-            case model + ["tree_info"]: found.treeInfo = range
-            case model + ["iteration_indptr"]: found.iterationIndptr = range
-            case model + ["gbtree_model_param", "num_trees"]: found.numTrees = range
-            case ["learner", "gradient_booster", "name"]: found.boosterName = range
-            case ["learner", "learner_model_param", "base_score"]: found.baseScore = range
-            default:
-                if path.count == tree.count + 1, Array(path.prefix(tree.count)) == tree,
-                   ["left_children", "split_conditions", "base_weights", "id"].contains(path[tree.count]) {
-                    // Keys of a tree come before the tree itself is visited: start a new entry when needed.
-                    if found.treeParts.count == found.treeRanges.count { found.treeParts.append([:]) }
-                    found.treeParts[found.treeParts.count - 1][path[tree.count]] = range
-                }
+            if path == tree {
+                found.treeRanges.append(range)
+            } else if let field = fields.first(where: { $0.path == path })?.field {
+                found[keyPath: field] = range
+            } else if isTreeKey(path), treeKeys.contains(path[tree.count]) {
+                // Keys of a tree come before the tree itself is visited: start a new entry when needed.
+                if found.treeParts.count == found.treeRanges.count { found.treeParts.append([:]) }
+                found.treeParts[found.treeParts.count - 1][path[tree.count]] = range
             }
         })
         return found
