@@ -36,11 +36,14 @@ public struct FeatureMatrix: Sendable {
         return FeatureMatrix(featureNames: positions.map { featureNames[$0] }, values: selected)
     }
 
-    /// A copy with column `name` shuffled by `permutation` (for permutation importance).
-    public func permutingColumn(_ name: String, by permutation: [Int]) -> FeatureMatrix {
-        guard let column = featureNames.firstIndex(of: name) else { return self }
+    /// A copy with the columns `names` shuffled together by `permutation` (for permutation importance):
+    /// the rows of those columns move as one, so their values stay paired with each other.
+    public func permutingColumns(_ names: [String], by permutation: [Int]) -> FeatureMatrix {
+        let columns = names.compactMap { featureNames.firstIndex(of: $0) }
         var copy = self
-        for row in 0..<rowCount { copy.values[row * columnCount + column] = values[permutation[row] * columnCount + column] }
+        for row in 0..<rowCount {
+            for column in columns { copy.values[row * columnCount + column] = values[permutation[row] * columnCount + column] }
+        }
         return copy
     }
 

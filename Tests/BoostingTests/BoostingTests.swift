@@ -159,6 +159,40 @@ struct BoostingTests {
         #expect(!outcome.selected.contains("noise"), "votes: \(outcome.votes)")
     }
 
+    @Test("near-copies of a feature are shuffled as one group, so each keeps the permutation vote")
+    func correlatedFeaturesVoteTogether() throws {
+        // A slowly wandering level read through seven near-copies (the same hour 1..7 days back), an hour
+        // profile, and pure noise. Alone, shuffling one copy barely hurts: the trees read the others.
+        var generator = SeededGenerator(seed: 11)
+        var values: [Float] = [], labels: [Float] = [], level = 100.0
+        let copies = (1...7).map { "level_\($0)d" }
+        for row in 0..<3000 {
+            level += Double.random(in: -0.5...0.5, using: &generator)
+            let hour = row % 24
+            values += copies.map { _ in Float(level + Double.random(in: -0.1...0.1, using: &generator)) }
+            values += [Float(hour), Float(Double.random(in: -1...1, using: &generator))]
+            labels.append(Float(level + 40 * sin(Double(hour) / 24 * 2 * .pi) + Double.random(in: -1...1, using: &generator)))
+        }
+        let matrix = FeatureMatrix(featureNames: copies + ["hour", "noise"], values: values)
+        #expect(FeatureSelection.correlatedGroups(matrix, threshold: 0.9) == [copies, ["hour"], ["noise"]])
+
+        var parameters = BoostParameters()
+        parameters.maxRounds = 100
+        let train = 0..<2400, validation = 2400..<3000
+        let fitted = try Trainer.fit(parameters, train: matrix.rows(train), labels: Array(labels[train]))
+        func permutationVotes(groupCorrelation: Double) throws -> [String] {
+            var selection = FeatureSelection()
+            selection.groupCorrelation = groupCorrelation
+            let outcome = try selection.select(model: fitted.booster, train: matrix.rows(train), labels: Array(labels[train]),
+                                               validation: matrix.rows(validation), validationLabels: Array(labels[validation]))
+            return matrix.featureNames.filter { outcome.votes[$0]?.contains("permutation") == true }
+        }
+        #expect(try permutationVotes(groupCorrelation: 0.9) == copies + ["hour"])
+        // Without groups (no |r| reaches 1.01) some copies lose the vote: the case the groups are for.
+        let alone = try permutationVotes(groupCorrelation: 1.01)
+        #expect(alone.filter(copies.contains).count < copies.count, "votes without groups: \(alone)")
+    }
+
     @Test("per-hour conformal intervals cover close to their nominal rate on new data")
     func intervals() throws {
         let (matrix, labels, hours) = synthetic(rows: 6000, seed: 5)

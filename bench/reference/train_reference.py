@@ -5,7 +5,7 @@ The same pipeline as gridcast's SeriesTrainer, written the way a data scientist 
 xgboost from PyPI with tree_method=hist, on the feature matrices gridcast-bench exported from the
 warehouse (so both sides learn from identical numbers), with the same split (last TEST_DAYS dates
 test, VALIDATION_DAYS before them validation), the same consensus feature selection (gain,
-permutation, correlation; 2 of 3 votes, at least 5 features; gridcast's shuffles from --permutations; kept only when a default
+permutation with features correlated at |r| >= 0.9 shuffled as one group, correlation; 2 of 3 votes, at least 5 features; gridcast's shuffles from --permutations; kept only when a default
 fit on it validates no worse than on every feature), the same ensemble rule (the best three candidates' predictions
 averaged, deployed when that scores better on the folds than the best alone), the same search candidates (gridcast's
 own, from --candidates), number of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
@@ -62,6 +62,17 @@ def fit(p, dtrain, dvalid, args, seed):
     return booster, booster.best_iteration + 1, booster.best_score
 
 
+def pearson(x, y):
+    """gridcast's FeatureSelection.pearson: pairwise over rows where both are present, 0 when constant."""
+    ok = ~np.isnan(x) & ~np.isnan(y)
+    if ok.sum() <= 2:
+        return 0.0
+    a, b = x[ok].astype(np.float64), y[ok].astype(np.float64)
+    a, b = a - a.mean(), b - b.mean()
+    sxx, syy = float((a * a).sum()), float((b * b).sum())
+    return float((a * b).sum()) / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 0.0
+
+
 def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds, permutations=None):
     # gain of the trees kept after early stopping, as gridcast's trimmed model reports it
     gain = booster[:rounds].get_score(importance_type="gain")
@@ -71,19 +82,24 @@ def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds, 
         permutation = np.asarray(permutations[str(len(y_valid))])
     else:
         permutation = np.random.default_rng(7).permutation(len(y_valid))
-    perm = {}
-    for j, name in enumerate(names):
-        shuffled = x_valid.copy()
-        shuffled[:, j] = x_valid[permutation, j]
-        perm[name] = rmse(booster.predict(xgb.DMatrix(shuffled, feature_names=names), iteration_range=(0, rounds)), y_valid) - base
-    corr = {}
-    for j, name in enumerate(names):
-        column = x_train[:, j]
-        ok = ~np.isnan(column) & ~np.isnan(y_train)
-        if ok.sum() > 2 and np.std(column[ok]) > 0 and np.std(y_train[ok]) > 0:
-            corr[name] = abs(float(np.corrcoef(column[ok], y_train[ok])[0, 1]))
+    # features correlated at |r| >= 0.9 with a group's first feature are shuffled together (gridcast's
+    # FeatureSelection.correlatedGroups); each member gets the group's score, the group is nominated as one
+    groups, leaders = [], []
+    for j in range(len(names)):
+        match = next((g for g, leader in enumerate(leaders) if abs(pearson(x_train[:, leader], x_train[:, j])) >= 0.9), None)
+        if match is None:
+            groups.append([j])
+            leaders.append(j)
         else:
-            corr[name] = 0.0
+            groups[match].append(j)
+    group_scores = []
+    for group in groups:
+        shuffled = x_valid.copy()
+        shuffled[:, group] = x_valid[permutation][:, group]
+        group_scores.append(rmse(booster.predict(xgb.DMatrix(shuffled, feature_names=names), iteration_range=(0, rounds)),
+                                 y_valid) - base)
+    perm = {names[j]: score for group, score in zip(groups, group_scores) for j in group}
+    corr = {name: abs(pearson(x_train[:, j], y_train)) for j, name in enumerate(names)}
 
     def by_share(scores):
         positive = {k: v for k, v in scores.items() if v > 0 and math.isfinite(v)}
@@ -93,8 +109,10 @@ def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds, 
     votes = {name: 0 for name in names}
     for name in by_share(gain):
         votes[name] += 1
-    for name in by_share(perm):
-        votes[name] += 1
+    nominated = by_share({g: score for g, score in enumerate(group_scores)})
+    for g in nominated:
+        for j in groups[g]:
+            votes[names[j]] += 1
     threshold = 2 / math.sqrt(max(len(y_train), 4))
     for name, value in corr.items():
         if value >= threshold:
