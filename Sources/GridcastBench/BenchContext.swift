@@ -134,9 +134,12 @@ struct BenchSize: Sendable {
     let biCounts: [Int]
     let biDays: Int
 
+    /// The training comparison's settings. `--target load`: the Python reference learns the load, so both sides
+    /// fit the same models (the deviation from the recent level is gridcast's own choice under auto; its effect
+    /// is measured on real data by bench/public_check.sh).
     var trainArguments: [String] {
-        ["--trials", "\(trials)", "--folds", "\(folds)", "--test-days", "\(testDays)", "--validation-days", "\(validationDays)",
-         "--history-days", "\(historyDays)"]
+        ["--target", "load", "--trials", "\(trials)", "--folds", "\(folds)", "--test-days", "\(testDays)",
+         "--validation-days", "\(validationDays)", "--history-days", "\(historyDays)"]
     }
 
     static func named(_ name: String, trials: Int?) -> BenchSize? {

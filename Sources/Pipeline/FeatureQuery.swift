@@ -23,6 +23,11 @@ public struct SeriesFeatures: Sendable {
     public let keys: [FeatureRowKey]
     public let targets: [Double?]
     public let matrix: FeatureMatrix
+
+    /// The rows at `rows`, in that order.
+    public func keeping(_ rows: [Int]) -> SeriesFeatures {
+        SeriesFeatures(keys: rows.map { keys[$0] }, targets: rows.map { targets[$0] }, matrix: matrix.rows(rows))
+    }
 }
 
 /// Runs a feature SQL template for one series and reads its result.

@@ -1,3 +1,4 @@
+import Boosting
 import Migrations
 import Warehouse
 
@@ -8,9 +9,29 @@ public struct FeatureSettings: Sendable, Equatable, Codable {
     /// Same-hour lags in days. Each must be at least delayDays + 1.
     public var lagDays: [Int] = [21, 28, 35, 42, 364]
 
+    /// What the model learns. nil: the hour's load. `recentLevelBase`: the hour's load minus its recent
+    /// same-hour level (the 7-day same-hour mean behind the delay, else the 28-day one), added back to every
+    /// prediction. Trees cannot predict outside the targets they saw; a base lets a level the training
+    /// window never reached come through from the newest known days. Absent from models trained before it.
+    public var targetBase: String? = nil
+    public static let recentLevelBase = "same_hour_mean_7d"
+    /// The feature columns the recent level is read from, in order of preference.
+    public static let levelColumns = ["same_hour_mean_7d", "same_hour_mean_28d"]
+
     public init(delayDays: Int = 14, lagDays: [Int] = [21, 28, 35, 42, 364]) {
         self.delayDays = delayDays
         self.lagDays = lagDays
+    }
+
+    /// Per row of `matrix`: what the forecast adds to the model's output (0 without a base; NaN where the
+    /// base is unknown: no same-hour load in the 28 days behind the delay).
+    public func baseValues(_ matrix: FeatureMatrix) -> [Float] {
+        guard targetBase != nil else { return [Float](repeating: 0, count: matrix.rowCount) }
+        let week = matrix.column(Self.levelColumns[0]), month = matrix.column(Self.levelColumns[1])
+        guard week.count == matrix.rowCount, month.count == matrix.rowCount else {
+            return [Float](repeating: .nan, count: matrix.rowCount)
+        }
+        return zip(week, month).map { $0.isNaN ? $1 : $0 }
     }
 
     /// Settings for a delay with its default lags (a series whose catalog row has no `lag_days`).

@@ -118,7 +118,8 @@ public struct SeriesForecaster: Sendable {
                                                   inModel: booster.featureCount)
         }
         let input = try DMatrix(matrix, threads: 1)
-        let predictions = try booster.predict(input)
+        let base = document.featureSettings.baseValues(data.matrix)
+        let predictions = try zip(booster.predict(input), base).map { $0 + $1 }
         let contributions = try booster.contributions(input)
         let baseline = SeasonalNaive(settings: document.featureSettings)
         var byDay: [String: [Int]] = [:]
@@ -127,6 +128,10 @@ public struct SeriesForecaster: Sendable {
         var output: [String: Result<[ForecastRow], Error>] = [:]
         for (date, rows) in byDay {
             let missingWeather = rows.filter { data.keys[$0].weatherIssuedAt == nil }.count
+            if let hour = rows.first(where: { base[$0].isNaN }) {
+                output[date] = .failure(ForecastError.missingBase(series: series, date: date, runTime: data.keys[hour].runTime))
+                continue
+            }
             let useBaseline = missingWeather > 0 && !policy.allowMissingWeather
             if useBaseline && !policy.fallbackToBaseline {
                 output[date] = .failure(ForecastError.missingWeather(series: series, date: date, missingHours: missingWeather,
@@ -264,6 +269,7 @@ public enum ForecastError: Error, CustomStringConvertible {
     case inconsistentModel(series: SeriesID, version: Int, listed: Int, inModel: Int)
     case missingWeather(series: SeriesID, date: String, missingHours: Int, hours: Int, runTime: String, baselineMissing: Bool = false)
     case coldStartWithoutHistory(series: SeriesID, date: String)
+    case missingBase(series: SeriesID, date: String, runTime: String)
 
     public var description: String {
         switch self {
@@ -280,6 +286,10 @@ public enum ForecastError: Error, CustomStringConvertible {
         case let .coldStartWithoutHistory(series, date):
             return "\(series) has no model yet and no history known on the run time of \(date) for the seasonal-naive fallback "
                 + "(its weekly lag and 28-day mean are empty): load its SQMD (gridcast load sqmd), or check the calendar has the day."
+        case let .missingBase(series, date, runTime):
+            return "\(series) \(date): its model learns the deviation from the recent same-hour level, and no load of the "
+                + "28 days behind the delay was known at the run time \(runTime). Load the series' SQMD (gridcast load sqmd), "
+                + "or retrain it with --target load."
         case let .missingWeather(series, date, missingHours, hours, runTime, baselineMissing):
             let base = "\(series) \(date): \(missingHours) of \(hours) hours have no weather forecast issued at or before the run time \(runTime)"
             if baselineMissing { return base + ", and the seasonal-naive fallback has no history for them either." }

@@ -51,12 +51,27 @@ public struct SeriesTrainer: Sendable {
         let excluded = try exclusions(series, from: window.start, through: window.end, on: connection)
         let fetched = try query.fetch(on: connection, layout: layout, series: series, start: window.start, end: window.end,
                                       settings: configuration.features, requireTarget: true, asOf: asOf)
-        let data = Self.dropping(excluded, from: fetched)
-        let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
-        let labels = data.targets.map { Float($0 ?? .nan) }
+        if !FeatureSettings.levelColumns.allSatisfy(fetched.matrix.featureNames.contains) {
+            // A feature SQL edited without the rolling means: the load is all a model can learn.
+            guard configuration.target != .level else {
+                throw FeatureError.templateShape("train --target level needs the columns "
+                    + FeatureSettings.levelColumns.joined(separator: " and ") + "; use --target load")
+            }
+            configuration.target = .load
+        }
+        let kept = Self.dropping(excluded, from: fetched)
 
-        // 1. The features: by default the consensus selection, when it validates no worse than every feature.
-        let (featureSet, votes) = try chooseFeatures(data: data, labels: labels, split: split)
+        // 1. What the model learns (the load, or its deviation from the recent level: `labels`; the `loads` are
+        // what forecasts are measured against), then its features: by default the consensus selection, when it
+        // validates no worse than every feature. A level model learns only from rows whose level is known.
+        let target = try chooseTarget(data: kept, series: series)
+        configuration.features.targetBase = target.base
+        let data = target.base == nil ? kept : Self.keepingKnownBase(kept, settings: configuration.features)
+        let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
+        let loads = data.targets.map { Float($0 ?? .nan) }
+        let base = configuration.features.baseValues(data.matrix)
+        let labels = zip(loads, base).map { $0 - $1 }
+        let (featureSet, votes) = try chooseFeatures(data: data, labels: labels, split: split, probe: target.probe)
         let features = featureSet.features
         let selected = data.matrix.columns(features)
 
@@ -83,11 +98,12 @@ public struct SeriesTrainer: Sendable {
                                             hours: split.validation.map { data.keys[$0].localHour }, coverage: configuration.intervalCoverage)
 
         // 4. Evaluation on the held-out test window, against the baseline and the champion.
-        let testPredictions = try final.predict(DMatrix(selected.rows(split.test), threads: threads)).map(Double.init)
-        let actual = split.test.map { Double(labels[$0]) }
+        let testPredictions = try zip(final.predict(DMatrix(selected.rows(split.test), threads: threads)), base[split.test])
+            .map { Double($0 + $1) }
+        let actual = split.test.map { Double(loads[$0]) }
         let days = split.test.map { dayKey(data.keys[$0].localDate) }
         let duck = series.loadSegment == "SOLAR" ? split.test.map { (9..<20).contains(data.keys[$0].localHour) } : nil
-        let baselinePredictions = SeasonalNaive(settings: configuration.features).predict(data.matrix, rows: split.test, fallback: labels, train: split.train)
+        let baselinePredictions = SeasonalNaive(settings: configuration.features).predict(data.matrix, rows: split.test, fallback: loads, train: split.train)
         let model = ForecastMetrics(actual: actual, predicted: testPredictions, days: days, duckCurveHours: duck)
         let baseline = ForecastMetrics(actual: actual, predicted: baselinePredictions, days: days, duckCurveHours: duck)
         let coverage = intervals.coverage(actual: actual, predicted: testPredictions, hours: split.test.map { data.keys[$0].localHour })
@@ -100,7 +116,7 @@ public struct SeriesTrainer: Sendable {
         let memberRounds = members.map(\.bestRounds)
         let rounds = memberRounds.reduce(0, +)   // trees of the deployed model: every member's
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: votes,
-                                    featureSet: featureSet, rounds: rounds, memberRounds: memberRounds,
+                                    target: target, featureSet: featureSet, rounds: rounds, memberRounds: memberRounds,
                                     search: search,
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
@@ -153,6 +169,7 @@ public struct SeriesTrainer: Sendable {
         let model: ForecastMetrics, baseline: ForecastMetrics
         let coverage: Double, intervals: PredictionIntervals
         let votes: [String: [String]]
+        let target: TargetChoice
         let featureSet: FeatureSetChoice
         /// Trees of the deployed model (every member's best rounds), and each member's.
         let rounds: Int, memberRounds: [Int], search: RandomSearch.Outcome
@@ -166,6 +183,7 @@ public struct SeriesTrainer: Sendable {
                                           searchBestCVRMSE: search.best.meanRMSE, featureSettings: configuration.features)
             metrics.featureRanges = featureRanges
             metrics.featureSet = featureSet.name
+            metrics.targetValidationRMSE = target.validationRMSE
             if let selectedRMSE = featureSet.selectedRMSE, let allRMSE = featureSet.allRMSE {
                 metrics.featureSetValidationRMSE = ["selected": selectedRMSE, "all": allRMSE]
             }
@@ -204,21 +222,18 @@ public struct SeriesTrainer: Sendable {
     /// every feature, whose gain and permutation importance vote. Under `.auto` one more default fit, on
     /// the selection and the same windows, must validate no worse than the probe, or every feature is
     /// kept: the selection alone cost the sample's series up to 30% test RMSE (bench/README.md).
-    private func chooseFeatures(data: SeriesFeatures, labels: [Float], split: DateSplit)
+    private func chooseFeatures(data: SeriesFeatures, labels: [Float], split: DateSplit, probe known: FittedModel?)
         throws -> (FeatureSetChoice, votes: [String: [String]]) {
         let all = data.matrix.featureNames
         guard configuration.featureSet != .all else {
             return (FeatureSetChoice(features: all, name: "all", selectedRMSE: nil, allRMSE: nil), [:])
         }
-        var defaults = BoostParameters()
-        defaults.maxRounds = configuration.maxRounds
         let train = data.matrix.rows(split.train), validation = data.matrix.rows(split.validation)
         let trainLabels = Array(labels[split.train]), validationLabels = Array(labels[split.validation])
         func fitDefaults(_ train: FeatureMatrix, _ validation: FeatureMatrix) throws -> FittedModel {
-            try Trainer.fit(defaults, train: train, labels: trainLabels, validation: (validation, validationLabels),
-                            patience: configuration.patience, threads: threads, seed: configuration.seed)
+            try self.fitDefaults(train: train, labels: trainLabels, validation: validation, validationLabels: validationLabels)
         }
-        let probe = try fitDefaults(train, validation)
+        let probe = try known ?? fitDefaults(train, validation)
         let selection = try FeatureSelection().select(model: probe.booster, train: train, labels: trainLabels, validation: validation,
                                                       validationLabels: validationLabels, threads: threads)
         let chosen = selection.selected, allRMSE = probe.bestValidationRMSE ?? .infinity
@@ -229,6 +244,49 @@ public struct SeriesTrainer: Sendable {
         let keep = configuration.featureSet == .selected || selectedRMSE <= allRMSE
         return (FeatureSetChoice(features: keep ? chosen : all, name: keep ? "selected" : "all",
                                  selectedRMSE: selectedRMSE, allRMSE: allRMSE), selection.votes)
+    }
+
+    /// What the model learns under `configuration.target`. Under `.auto`, a fit with default parameters on every
+    /// feature for each target, on the training and validation windows; the lower validation RMSE wins (both are
+    /// errors of the load: the base cancels). Level wins where fresh data carries the level (a telemetry-fed
+    /// series), load where the newest known days are weeks old (bench/README.md). The winner's fit is the
+    /// feature selection's probe, so the comparison costs one fit.
+    private func chooseTarget(data: SeriesFeatures, series: SeriesID) throws -> TargetChoice {
+        var level = configuration.features
+        level.targetBase = FeatureSettings.recentLevelBase
+        switch configuration.target {
+        case .load: return TargetChoice(base: nil, probe: nil, validationRMSE: nil)
+        case .level: return TargetChoice(base: level.targetBase, probe: nil, validationRMSE: nil)
+        case .auto:
+            // Each target on its own rows (the level's where it is known), scored on the same validation hours.
+            let known = Self.keepingKnownBase(data, settings: level)
+            func probe(_ data: SeriesFeatures, base: [Float]) throws -> (FittedModel, validationRows: Int) {
+                let split = try DateSplit(keys: data.keys, testDays: configuration.testDays,
+                                          validationDays: configuration.validationDays, series: series)
+                let labels = zip(data.targets, base).map { Float($0 ?? .nan) - $1 }
+                let fitted = try fitDefaults(train: data.matrix.rows(split.train), labels: Array(labels[split.train]),
+                                             validation: data.matrix.rows(split.validation),
+                                             validationLabels: Array(labels[split.validation]))
+                return (fitted, split.validation.count)
+            }
+            let (loadProbe, loadHours) = try probe(data, base: [Float](repeating: 0, count: data.keys.count))
+            let (levelProbe, levelHours) = try probe(known, base: level.baseValues(known.matrix))
+            let (loadRMSE, levelRMSE) = (loadProbe.bestValidationRMSE ?? .infinity, levelProbe.bestValidationRMSE ?? .infinity)
+            // A validation window with hours of unknown level cannot be compared hour for hour: keep the load.
+            let useLevel = levelHours == loadHours && levelRMSE < loadRMSE
+            return TargetChoice(base: useLevel ? level.targetBase : nil,
+                                probe: configuration.featureSet == .all ? nil : (useLevel ? levelProbe : loadProbe),
+                                validationRMSE: ["load": loadRMSE, "level": levelRMSE])
+        }
+    }
+
+    /// XGBoost's defaults (with the run's round cap), early-stopped on the validation window.
+    private func fitDefaults(train: FeatureMatrix, labels: [Float], validation: FeatureMatrix, validationLabels: [Float])
+        throws -> FittedModel {
+        var defaults = BoostParameters()
+        defaults.maxRounds = configuration.maxRounds
+        return try Trainer.fit(defaults, train: train, labels: labels, validation: (validation, validationLabels),
+                               patience: configuration.patience, threads: threads, seed: configuration.seed)
     }
 
     /// A fit of `rounds` rounds on every row of `matrix` (no early stopping: the rounds were chosen on
@@ -247,7 +305,11 @@ public struct SeriesTrainer: Sendable {
         guard let (champion, json) = try registry.championAsEvaluated(series),
               champion.features.allSatisfy(data.matrix.featureNames.contains) else { return nil }
         let booster = try Booster(modelJSON: json, threads: threads)
-        let predictions = try booster.predict(DMatrix(data.matrix.columns(champion.features).rows(rows), threads: threads)).map(Double.init)
+        let settings = try JSONCoding.decode(MetricsDocument.self, from: champion.metrics).featureSettings
+        let base = settings.baseValues(data.matrix.rows(rows))
+        guard !base.contains(where: \.isNaN) else { return nil }
+        let predictions = try zip(booster.predict(DMatrix(data.matrix.columns(champion.features).rows(rows), threads: threads)), base)
+            .map { Double($0 + $1) }
         return ForecastMetrics(actual: actual, predicted: predictions, days: days).rmse
     }
 
@@ -268,12 +330,18 @@ public struct SeriesTrainer: Sendable {
         return Dictionary(rows.compactMap { row in row.string("day").map { ($0, row.string("reason") ?? "") } }) { first, _ in first }
     }
 
+    /// The rows whose target base is known (all of them without a base), in the same order: a row with no
+    /// recent same-hour load has nothing to learn a deviation from.
+    static func keepingKnownBase(_ features: SeriesFeatures, settings: FeatureSettings) -> SeriesFeatures {
+        let base = settings.baseValues(features.matrix)
+        guard base.contains(where: \.isNaN) else { return features }
+        return features.keeping(features.keys.indices.filter { !base[$0].isNaN })
+    }
+
     /// The rows of `features` whose local date is not excluded, in the same order.
     static func dropping(_ excluded: [String: String], from features: SeriesFeatures) -> SeriesFeatures {
         guard !excluded.isEmpty else { return features }
-        let kept = features.keys.indices.filter { excluded[features.keys[$0].localDate] == nil }
-        return SeriesFeatures(keys: kept.map { features.keys[$0] }, targets: kept.map { features.targets[$0] },
-                              matrix: features.matrix.rows(kept))
+        return features.keeping(features.keys.indices.filter { excluded[features.keys[$0].localDate] == nil })
     }
 
     /// Newest target date with actuals (or the configured end), and the start `historyDays` before.

@@ -10,6 +10,17 @@ public enum FeatureSetRule: String, Sendable, Codable, CaseIterable {
     case selected
 }
 
+/// What a series' model learns (`train --target`).
+public enum TargetRule: String, Sendable, Codable, CaseIterable {
+    /// The one of the two below that a fit with default parameters on every feature validates better.
+    case auto
+    /// The hour's load.
+    case load
+    /// The hour's load minus its recent same-hour level (`FeatureSettings.recentLevelBase`), added back to
+    /// every forecast: trees cannot predict a level they never saw, and fresh data carries it.
+    case level
+}
+
 /// Everything a training run can be told. Defaults are what `gridcast train` uses.
 public struct TrainingConfiguration: Sendable, Codable {
     public var features = FeatureSettings()
@@ -22,6 +33,9 @@ public struct TrainingConfiguration: Sendable, Codable {
     /// Which features the search and the model use: the consensus selection when a default fit on it
     /// validates no worse than on every feature (auto), every feature, or the selection whatever it scores.
     public var featureSet: FeatureSetRule = .auto
+    /// What the model learns: the load, its deviation from the recent same-hour level, or (auto) whichever
+    /// a default fit validates better. The choice is recorded in the model's feature settings (`targetBase`).
+    public var target: TargetRule = .auto
     /// Time-series cross-validation folds inside the training window.
     public var folds = 3
     /// Days per cross-validation block.

@@ -57,6 +57,14 @@ struct SeasonalNaive {
 
 /// What a model stores in `metrics`: test metrics for model and baseline, interval calibration, and
 /// what forecasting needs later (feature ranges for out-of-distribution flags, feature settings).
+/// What a model learns (`TrainingConfiguration.target`): the base added back to its output (nil: the load
+/// itself), the default fit the feature selection can reuse, and under auto both targets' validation RMSE.
+struct TargetChoice {
+    let base: String?
+    let probe: FittedModel?
+    let validationRMSE: [String: Double]?
+}
+
 struct MetricsDocument: Codable {
     var model: ForecastMetrics
     var baseline: ForecastMetrics
@@ -75,6 +83,8 @@ struct MetricsDocument: Codable {
     /// "selected" or "all", and the validation RMSE of a default fit on each (nil before they were recorded).
     var featureSet: String?
     var featureSetValidationRMSE: [String: Double]?
+    /// Under `--target auto`, the validation RMSE of a default fit learning each target (nil otherwise).
+    var targetValidationRMSE: [String: Double]?
     var featureSettings: FeatureSettings
     var featureRanges: [String: [Float]] = [:]
     /// The as-of rule of the training rows (run time per day, weather mode); nil for models trained
@@ -94,6 +104,7 @@ struct MetricsDocument: Codable {
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
         case searchStrategy = "search_strategy", searchFits = "search_fits"
         case featureSet = "feature_set", featureSetValidationRMSE = "feature_set_validation_rmse"
+        case targetValidationRMSE = "target_validation_rmse"
         case featureSettings = "feature_settings", featureRanges = "feature_ranges"
     }
 }

@@ -1,3 +1,5 @@
+import Boosting
+import Foundation
 import Testing
 @testable import Pipeline
 
@@ -18,5 +20,25 @@ struct FeatureSettingsTests {
             #expect(settings.lagDays.min()! == delay + 1 || settings.lagDays.min()! % 7 == 0, "delay \(delay): \(settings.lagDays)")
         }
         #expect(throws: FeatureError.self) { try FeatureSettings(delayDays: 14, lagDays: [7, 21]).validate() }
+    }
+
+    @Test("the recent level a level model adds back: the 7-day same-hour mean, else the 28-day one; 0 for a load model")
+    func targetBase() throws {
+        let nan = Float.nan
+        let matrix = FeatureMatrix(featureNames: ["hour_of_day", "same_hour_mean_7d", "same_hour_mean_28d"],
+                                   values: [0, 10, 12,   1, nan, 13,   2, nan, nan])
+        var settings = FeatureSettings(delayDays: 1)
+        #expect(settings.baseValues(matrix) == [0, 0, 0])
+        settings.targetBase = FeatureSettings.recentLevelBase
+        let base = settings.baseValues(matrix)
+        #expect(base[0] == 10 && base[1] == 13 && base[2].isNaN)
+        // Without the columns (a feature SQL edited without them) nothing is known.
+        let withoutLevels = settings.baseValues(matrix.columns(["hour_of_day"]))
+        #expect(withoutLevels.count == 3 && withoutLevels.allSatisfy { $0.isNaN })
+        // Recorded with the model's settings; models trained before it decode as load models.
+        let decoded = try JSONDecoder().decode(FeatureSettings.self, from: Data(#"{"delayDays": 14, "lagDays": [21]}"#.utf8))
+        #expect(decoded.targetBase == nil)
+        let roundTrip = try JSONDecoder().decode(FeatureSettings.self, from: JSONEncoder().encode(settings))
+        #expect(roundTrip.targetBase == FeatureSettings.recentLevelBase)
     }
 }

@@ -13,9 +13,11 @@ struct ForecastPipelineTests {
 
     /// A clone of the sample warehouse with one quickly trained champion for `series`.
     /// - Parameter ensemble: deploy the average of 3 candidates (one model JSON of all their trees).
-    static func prepared(_ label: String, endDate: String? = nil, ensemble: Bool = false) throws -> (ConnectionTarget, Connection) {
+    static func prepared(_ label: String, endDate: String? = nil, ensemble: Bool = false,
+                         target learn: TargetRule = .auto) throws -> (ConnectionTarget, Connection) {
         let target = try SampleWarehouse.clone(label)
         var configuration = SampleWarehouse.quickTraining
+        configuration.target = learn
         configuration.trials = ensemble ? 3 : 1
         configuration.maxRounds = 150
         configuration.endDate = endDate

@@ -17,10 +17,11 @@ struct SQLForecastTests {
     static let columns = ForecastWriter.columns.filter { $0 != "run_id" }
 
     /// A trained sample warehouse with the extension created in it; its champion is an ensemble of three
-    /// searched candidates, stored as one averaged model, so every comparison below covers that too.
-    static func prepared(_ label: String) throws -> Connection {
+    /// searched candidates, stored as one averaged model, so every comparison below covers that too. It
+    /// learns the load unless told otherwise (`levelModelEqualsCLI` covers the other target).
+    static func prepared(_ label: String, target: TargetRule = .load) throws -> Connection {
         try ExtensionInstall.ensure()
-        let (_, connection) = try ForecastPipelineTests.prepared(label, ensemble: true)
+        let (_, connection) = try ForecastPipelineTests.prepared(label, ensemble: true, target: target)
         let ensemble = try connection.execute("""
             select metrics -> 'ensemble' ->> 'used' as used, jsonb_array_length(metrics -> 'ensemble' -> 'member_rounds') as members,
                    (select sum(r::int) from jsonb_array_elements_text(metrics -> 'ensemble' -> 'member_rounds') r)
@@ -98,6 +99,41 @@ struct SQLForecastTests {
             select f.*, $5::uuid from gridcast_forecast($1::regclass, $2, $3, $4::date) f
             """, [Self.registry, Self.series.loadProfile, Self.series.loadSegment, "2024-07-10", sqlRun], name: "insert select")
         #expect(inserted.affectedRows == 24)
+    }
+
+    @Test("a model that learned the deviation from the recent level: the level is added back, every column equal to the CLI's")
+    func levelModelEqualsCLI() throws {
+        let connection = try Self.prepared("sqlfclevel", target: .level)
+        #expect(try connection.execute("""
+            select metrics -> 'feature_settings' ->> 'targetBase' as base from \(Self.registry) where status = 'approved'
+            """, name: "target base").first?.string("base") == FeatureSettings.recentLevelBase)
+        let runID = try Self.cliForecast(["2024-07-10", "2024-11-03"], on: connection)
+        for date in ["2024-07-10", "2024-11-03"] {
+            #expect(try Self.differences(date, runID: runID, on: connection) == 0, "\(date) differs")
+        }
+        // The model's own output is the deviation (small against the load); the forecast is it plus the level.
+        let hours = try #require(try connection.execute("""
+            select count(*) as hours,
+                   count(*) filter (where (gridcast_predict($1::regclass, f.model_id, f.feature_values)::float4
+                                           + f.target_base::float4)::float8 = c.predicted_lossadjustedload) as added,
+                   avg(abs(gridcast_predict($1::regclass, f.model_id, f.feature_values))) / avg(abs(c.predicted_lossadjustedload))
+                     as deviation_share
+            from gridcast_features($1::regclass, $2, $3, '2024-07-10') f
+            join gridcast_forecast($1::regclass, $2, $3, '2024-07-10') c using (forecast_datetime)
+            """, [Self.registry, Self.series.loadProfile, Self.series.loadSegment], name: "level added").first)
+        #expect(hours.int("hours") == 24 && hours.int("added") == 24)
+        #expect((hours.double("deviation_share") ?? 1) < 0.3, "\(hours)")
+        // No load in the 28 days behind the delay: no level to add, so no forecast (in SQL as in the CLI).
+        try connection.execute("""
+            delete from gridcast_input_dev.sqmd where loadprofile = $1 and tradedatelocal between '2024-05-01' and '2024-06-30'
+            """, [Self.series.loadProfile], name: "forget the weeks before")
+        let noLevel = Self.failure {
+            try connection.execute("select * from gridcast_forecast($1::regclass, $2, $3, '2024-07-10')",
+                                   [Self.registry, Self.series.loadProfile, Self.series.loadSegment], name: "no level")
+        }
+        #expect(noLevel.contains("recent same-hour level"), "\(noLevel)")
+        let cli = Self.failure { try Self.cliForecast(["2024-07-10"], on: connection) }
+        #expect(cli.contains("recent same-hour level"), "\(cli)")
     }
 
     @Test("what-if: gridcast_features() gives the rows gridcast_forecast() scores; changing one feature moves the forecast")

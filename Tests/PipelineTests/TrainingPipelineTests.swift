@@ -30,7 +30,13 @@ struct TrainingPipelineTests {
                                                        start: trained.testWindow.start, end: trained.testWindow.end,
                                                        settings: FeatureSettings(), requireTarget: true,
                                                        asOf: SampleWarehouse.quickTraining.asOf)
-            let reloaded = try Booster(modelJSON: json).predict(DMatrix(data.matrix.columns(stored.features))).map(Double.init)
+            // A model that learned the deviation from the recent level has it added back (`--target`, auto here).
+            let settings = try JSONDecoder().decode(FeatureSettings.self, from: Data(try #require(try connection.execute("""
+                select (metrics -> 'feature_settings')::text as settings from gridcast_operational_dev.model_registry
+                where load_profile = $1 and load_segment = $2 and model_version = $3
+                """, [series.loadProfile, series.loadSegment, trained.version], name: "feature settings").first?.string("settings")).utf8))
+            let reloaded = try zip(Booster(modelJSON: json).predict(DMatrix(data.matrix.columns(stored.features))),
+                                   settings.baseValues(data.matrix)).map { Double($0 + $1) }
             #expect(reloaded == trained.testPredictions, "\(series): stored model predicts differently")
         }
         // Recency: every deployed model was refit on every day through the newest actuals, test window included.
@@ -113,6 +119,35 @@ struct TrainingPipelineTests {
         #expect(selectedRow.string("chosen") == "selected" && selectedRow.bool("compared") == true)
         #expect(selected.features.count < columns.count && selected.features.allSatisfy(columns.contains))
         #expect((selectedRow.int("voted") ?? 0) > 0)
+    }
+
+    @Test("--target auto scores a default fit learning each target and records the winner; load records neither")
+    func targetRule() throws {
+        let target = try SampleWarehouse.clone("targetrule")
+        let series = try #require(SeriesID("RES-NONSOLAR"))
+        func train(_ rule: TargetRule) throws -> QueryResult.Row {
+            var configuration = SampleWarehouse.quickTraining
+            configuration.target = rule
+            let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
+                                                       query: try SampleWarehouse.query).train([series]).first).get()
+            return try #require(try Connection.open(target).execute("""
+                select metrics -> 'feature_settings' ->> 'targetBase' as base,
+                       (metrics -> 'target_validation_rmse' ->> 'load')::float8 as load,
+                       (metrics -> 'target_validation_rmse' ->> 'level')::float8 as level, train_start::text as start
+                from gridcast_operational_dev.model_registry
+                where load_profile = 'RES' and load_segment = 'NONSOLAR' and model_version = $1
+                """, [trained.version], name: "target").first)
+        }
+        let auto = try train(.auto)
+        let (load, level) = (try #require(auto.double("load")), try #require(auto.double("level")))
+        #expect(load.isFinite && level.isFinite && load != level)
+        #expect(auto.string("base") == (level < load ? FeatureSettings.recentLevelBase : nil), "\(auto)")
+        let plain = try train(.load)
+        #expect(plain.string("base") == nil && plain.double("load") == nil)
+        let forced = try train(.level)
+        #expect(forced.string("base") == FeatureSettings.recentLevelBase && forced.double("level") == nil)
+        // A level model learns only from days whose level was known: the first days of history have none.
+        #expect((forced.string("start") ?? "") > (plain.string("start") ?? "~"), "\(forced) \(plain)")
     }
 
     @Test("a worse new model stays a candidate with the reason, the champion stays, and rollback restores the previous champion")

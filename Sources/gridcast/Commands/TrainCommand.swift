@@ -30,6 +30,10 @@ struct TrainCommand: ParsableCommand {
             help: ArgumentHelp("Features of the model: auto (the consensus selection when a default fit on it validates no "
                                + "worse than every feature), all, or selected.", valueName: "auto|all|selected"))
     var featureSet: FeatureSetRule = .auto
+    @Option(help: ArgumentHelp("What the model learns: load (the hour's load), level (its deviation from the recent "
+                               + "same-hour level, added back to every forecast), or auto (whichever a default fit "
+                               + "validates better).", valueName: "auto|load|level"))
+    var target: TargetRule = .auto
     @Option(help: "Time-series cross-validation folds.") var folds: Int = 3
     @Option(help: "Days held out for the test window.") var testDays: Int = 56
     @Option(help: "Days of validation before the test window.") var validationDays: Int = 56
@@ -73,6 +77,7 @@ struct TrainCommand: ParsableCommand {
         configuration.search = search
         configuration.ensemble = ensemble
         configuration.featureSet = featureSet
+        configuration.target = target
         configuration.folds = folds
         configuration.testDays = testDays
         configuration.validationDays = validationDays
@@ -196,3 +201,4 @@ struct TrainingFailed: Error, CustomStringConvertible, FailureDetails {
 extension SearchStrategy: ExpressibleByArgument {}
 extension EnsembleRule: ExpressibleByArgument {}
 extension FeatureSetRule: ExpressibleByArgument {}
+extension TargetRule: ExpressibleByArgument {}
