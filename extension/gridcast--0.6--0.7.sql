@@ -2,7 +2,8 @@
 -- --target level, or auto when that validates better; the model's feature_settings name it as targetBase).
 -- gridcast_features() returns the level as target_base and gridcast_forecast() adds it to the model's
 -- output, as gridcast forecast does. A function's result columns cannot change in place: both are dropped
--- and created again, with the same arguments and privileges (EXECUTE to PUBLIC, as before).
+-- and created again, with the same arguments and the default privileges (EXECUTE to PUBLIC, as 0.4 created
+-- them): a DBA who revoked or granted EXECUTE on either must do so again after the update.
 \echo Use "ALTER EXTENSION gridcast UPDATE TO '0.7'" to load this file. \quit
 
 drop function gridcast_forecast(regclass, text, text, date, integer, text, text);

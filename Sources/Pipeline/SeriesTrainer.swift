@@ -16,6 +16,8 @@ public struct SeriesTrainingResult: Sendable {
     public let skill: Double
     public let intervalCoverage: Double
     public let features: [String]
+    /// What the model learns: "load", or "level" (the deviation from the recent same-hour level).
+    public let learns: String
     public let rounds: Int
     public let trainingRows: Int
     public let seconds: Double
@@ -159,7 +161,8 @@ public struct SeriesTrainer: Sendable {
                                           "rmse": "\(model.rmse)", "baseline_rmse": "\(baseline.rmse)"])
         return SeriesTrainingResult(series: series, version: version, status: approved ? "approved" : "candidate", reason: reason,
                                     model: model, baseline: baseline, championRMSE: championRMSE, skill: skill, intervalCoverage: coverage,
-                                    features: features, rounds: rounds, trainingRows: split.train.count,
+                                    features: features, learns: configuration.features.targetBase == nil ? "load" : "level",
+                                    rounds: rounds, trainingRows: split.train.count,
                                     seconds: Date().timeIntervalSince(started), testPredictions: testPredictions,
                                     testWindow: (data.keys[split.test.lowerBound].localDate, data.keys[split.test.upperBound - 1].localDate))
     }
@@ -260,22 +263,31 @@ public struct SeriesTrainer: Sendable {
         case .auto:
             // Each target on its own rows (the level's where it is known), scored on the same validation hours.
             let known = Self.keepingKnownBase(data, settings: level)
-            func probe(_ data: SeriesFeatures, base: [Float]) throws -> (FittedModel, validationRows: Int) {
-                let split = try DateSplit(keys: data.keys, testDays: configuration.testDays,
-                                          validationDays: configuration.validationDays, series: series)
-                let labels = zip(data.targets, base).map { Float($0 ?? .nan) - $1 }
-                let fitted = try fitDefaults(train: data.matrix.rows(split.train), labels: Array(labels[split.train]),
-                                             validation: data.matrix.rows(split.validation),
-                                             validationLabels: Array(labels[split.validation]))
-                return (fitted, split.validation.count)
+            func split(_ data: SeriesFeatures) throws -> DateSplit {
+                try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays,
+                              series: series)
             }
-            let (loadProbe, loadHours) = try probe(data, base: [Float](repeating: 0, count: data.keys.count))
-            let (levelProbe, levelHours) = try probe(known, base: level.baseValues(known.matrix))
-            let (loadRMSE, levelRMSE) = (loadProbe.bestValidationRMSE ?? .infinity, levelProbe.bestValidationRMSE ?? .infinity)
-            // A validation window with hours of unknown level cannot be compared hour for hour: keep the load.
-            let useLevel = levelHours == loadHours && levelRMSE < loadRMSE
-            return TargetChoice(base: useLevel ? level.targetBase : nil,
-                                probe: configuration.featureSet == .all ? nil : (useLevel ? levelProbe : loadProbe),
+            func probe(_ data: SeriesFeatures, _ split: DateSplit, base: [Float]) throws -> FittedModel {
+                let labels = zip(data.targets, base).map { Float($0 ?? .nan) - $1 }
+                return try fitDefaults(train: data.matrix.rows(split.train), labels: Array(labels[split.train]),
+                                       validation: data.matrix.rows(split.validation),
+                                       validationLabels: Array(labels[split.validation]))
+            }
+            let loadSplit = try split(data)
+            let loadProbe = try probe(data, loadSplit, base: [Float](repeating: 0, count: data.keys.count))
+            let loadRMSE = loadProbe.bestValidationRMSE ?? .infinity
+            let keepLoad = TargetChoice(base: nil, probe: configuration.featureSet == .all ? nil : loadProbe,
+                                        validationRMSE: ["load": loadRMSE])
+            // Too few days with a known level (history that arrived after the run times, e.g. rows inserted by
+            // hand), or hours of unknown level in the validation window: no like-for-like comparison, the load.
+            guard let levelSplit = try? split(known), levelSplit.validation.count == loadSplit.validation.count else {
+                return keepLoad
+            }
+            let levelProbe = try probe(known, levelSplit, base: level.baseValues(known.matrix))
+            let levelRMSE = levelProbe.bestValidationRMSE ?? .infinity
+            guard levelRMSE < loadRMSE else { return TargetChoice(base: nil, probe: keepLoad.probe,
+                                                                  validationRMSE: ["load": loadRMSE, "level": levelRMSE]) }
+            return TargetChoice(base: level.targetBase, probe: configuration.featureSet == .all ? nil : levelProbe,
                                 validationRMSE: ["load": loadRMSE, "level": levelRMSE])
         }
     }

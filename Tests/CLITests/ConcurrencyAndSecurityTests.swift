@@ -43,7 +43,8 @@ struct ConcurrencyAndSecurityTests {
         try holder.lockNamed("series.SMLCOM-SOLAR", in: "gridcast_operational_dev.run_locks", waitSeconds: 0)
         let running = try {
             let first = try warehouse.start(arguments), second = try warehouse.start(arguments)
-            let deadline = Date().addingTimeInterval(300)
+            // A guard against waiting forever, not a speed limit: a loaded CI machine took over 300 s.
+            let deadline = Date().addingTimeInterval(900)
             while try warehouse.int("""
                 select count(*) as n from pg_stat_activity
                 where wait_event_type = 'Lock' and query like '%run_locks%'
@@ -128,8 +129,11 @@ struct ConcurrencyAndSecurityTests {
         // plan that ran this series' feature query for 7+ minutes in CI instead of ~1.5 s (left to the speed
         // issue; this test is about injection, not about hand-inserted rows without statistics).
         try warehouse.connection.execute("analyze gridcast_input_dev.sqmd", name: "statistics of the copied rows")
+        // The copied rows arrived "now", after every run time, so no history (and no recent level) is known to
+        // any training row: --target auto falls back to the load.
         let trained = try warehouse.gridcast(["train", "--series", hostile + "-SOLAR", "--json"] + CLIWarehouse.trainArguments)
         #expect(trained.exitCode == 0, "\(trained.stderr)")
+        #expect(trained.stdout.contains("\"learns\":\"load\""), "\(trained.stdout)")
         #expect(try warehouse.int("select count(*) as n from gridcast_operational_dev.model_registry where load_profile = $1", [hostile]) == 1)
         #expect(try warehouse.int("select count(*) as n from pg_tables where tablename = 'canary'") == 1)
 

@@ -33,6 +33,17 @@ struct SeriesSettingsCLITests {
         #expect(all.stdout.contains("LRGCOM-SOLAR     skipped: no SQMD for its load profile in the warehouse yet"), "\(all.stdout)")
         #expect(try Self.trainedSettings(warehouse, "RES-SOLAR") == "1 [2, 3, 4, 5, 6, 7, 14, 21, 28, 35, 364]")
         #expect(try Self.trainedSettings(warehouse, "RES-NONSOLAR") == "14 [21, 28, 35, 42, 364]")
+        // What each model learns (--target auto: the load, or its deviation from the recent level) is printed.
+        #expect(all.stdout.contains("coverage  learns  features"), "\(all.stdout)")
+        for series in ["RES-SOLAR", "RES-NONSOLAR"] {
+            let base = try warehouse.string("""
+                select coalesce(m.metrics -> 'feature_settings' ->> 'targetBase', 'none')
+                from gridcast_operational_dev.model_registry m join \(Self.catalog) c using (load_profile, load_segment)
+                where c.series_id = $1 order by m.model_version desc limit 1
+                """, [series])
+            let line = all.stdout.split(separator: "\n").first { $0.hasPrefix(series + " ") }.map(String.init) ?? ""
+            #expect(line.contains(base == "none" ? " load " : " level "), "\(series): \(base ?? "?") \(line)")
+        }
 
         // The forecast reads the model's settings: the delay-1 lags are columns of its feature rows.
         try warehouse.mustRun(["backfill", "--series", "RES-SOLAR", "--date", "2024-12-20"])

@@ -137,20 +137,22 @@ struct TrainCommand: ParsableCommand {
             var rows: [JSONValue] = []
             var failures = 0
             if !options.json {
-                print("series           version  status     rmse       baseline   skill   mape%   coverage  features")
+                print("series           version  status     rmse       baseline   skill   mape%   coverage  learns  features")
             }
             for (id, result) in outcomes {
                 switch result {
                 case let .success(trained):
                     if !options.json {
-                        print(String(format: "%@ %7d  %@ %9.2f  %9.2f  %6.3f  %6.2f  %8.3f  %d",
+                        print(String(format: "%@ %7d  %@ %9.2f  %9.2f  %6.3f  %6.2f  %8.3f  %@  %d",
                                      id.description.padding(toLength: 16, withPad: " ", startingAt: 0), trained.version,
                                      trained.status.padding(toLength: 10, withPad: " ", startingAt: 0), trained.model.rmse,
-                                     trained.baseline.rmse, trained.skill, trained.model.mape, trained.intervalCoverage, trained.features.count))
+                                     trained.baseline.rmse, trained.skill, trained.model.mape, trained.intervalCoverage,
+                                     trained.learns.padding(toLength: 6, withPad: " ", startingAt: 0), trained.features.count))
                     }
                     rows.append(["series": .string(id.description), "version": .int(trained.version), "status": .string(trained.status),
                                  "reason": .string(trained.reason), "rmse": .number(trained.model.rmse), "baseline_rmse": .number(trained.baseline.rmse),
-                                 "skill": .number(trained.skill), "mape": .number(trained.model.mape), "seconds": .number(trained.seconds)])
+                                 "skill": .number(trained.skill), "mape": .number(trained.model.mape), "learns": .string(trained.learns),
+                                 "seconds": .number(trained.seconds)])
                 case let .failure(error):
                     failures += 1
                     let message = options.target.redact("\(error)")
