@@ -249,17 +249,19 @@ public struct SeriesTrainer: Sendable {
                                  selectedRMSE: selectedRMSE, allRMSE: allRMSE), selection.votes)
     }
 
-    /// What the model learns under `configuration.target`. Under `.auto`, a fit with default parameters on every
-    /// feature for each target, on the training and validation windows; the lower validation RMSE wins (both are
-    /// errors of the load: the base cancels). Level wins where fresh data carries the level (a telemetry-fed
-    /// series), load where the newest known days are weeks old (bench/README.md). The winner's fit is the
-    /// feature selection's probe, so the comparison costs one fit.
+    /// What the model learns under `configuration.target`. Under `.auto` with data fresher than
+    /// `TargetRule.freshDelayDays`, a fit with default parameters on every feature for each target, on the
+    /// training and validation windows; the lower validation RMSE wins (both are errors of the load: the base
+    /// cancels). The winner's fit is the feature selection's probe, so the comparison costs one fit; with older
+    /// data, the load without a comparison.
     private func chooseTarget(data: SeriesFeatures, series: SeriesID) throws -> TargetChoice {
         var level = configuration.features
         level.targetBase = FeatureSettings.recentLevelBase
         switch configuration.target {
         case .load: return TargetChoice(base: nil, probe: nil, validationRMSE: nil)
         case .level: return TargetChoice(base: level.targetBase, probe: nil, validationRMSE: nil)
+        case .auto where configuration.features.delayDays >= TargetRule.freshDelayDays:
+            return TargetChoice(base: nil, probe: nil, validationRMSE: nil)
         case .auto:
             // Each target on its own rows (the level's where it is known), scored on the same validation hours.
             let known = Self.keepingKnownBase(data, settings: level)

@@ -121,13 +121,14 @@ struct TrainingPipelineTests {
         #expect((selectedRow.int("voted") ?? 0) > 0)
     }
 
-    @Test("--target auto scores a default fit learning each target and records the winner; load records neither")
+    @Test("--target auto on fresh data scores a default fit learning each target and records the winner; on data a week late, and with load, neither")
     func targetRule() throws {
         let target = try SampleWarehouse.clone("targetrule")
         let series = try #require(SeriesID("RES-NONSOLAR"))
-        func train(_ rule: TargetRule) throws -> QueryResult.Row {
+        func train(_ rule: TargetRule, delayDays: Int = 1) throws -> QueryResult.Row {
             var configuration = SampleWarehouse.quickTraining
             configuration.target = rule
+            configuration.features = FeatureSettings(delayDays: delayDays)
             let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
                                                        query: try SampleWarehouse.query).train([series]).first).get()
             return try #require(try Connection.open(target).execute("""
@@ -144,6 +145,8 @@ struct TrainingPipelineTests {
         #expect(auto.string("base") == (level < load ? FeatureSettings.recentLevelBase : nil), "\(auto)")
         let plain = try train(.load)
         #expect(plain.string("base") == nil && plain.double("load") == nil)
+        let late = try train(.auto, delayDays: TargetRule.freshDelayDays)
+        #expect(late.string("base") == nil && late.double("load") == nil && late.double("level") == nil)
         let forced = try train(.level)
         #expect(forced.string("base") == FeatureSettings.recentLevelBase && forced.double("level") == nil)
         // A level model learns only from days whose level was known: the first days of history have none.

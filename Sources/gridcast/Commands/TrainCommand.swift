@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
     var featureSet: FeatureSetRule = .auto
     @Option(help: ArgumentHelp("What the model learns: load (the hour's load), level (its deviation from the recent "
                                + "same-hour level, added back to every forecast), or auto (whichever a default fit "
-                               + "validates better).", valueName: "auto|load|level"))
+                               + "validates better, where data arrive within 7 days; else load).", valueName: "auto|load|level"))
     var target: TargetRule = .auto
     @Option(help: "Time-series cross-validation folds.") var folds: Int = 3
     @Option(help: "Days held out for the test window.") var testDays: Int = 56
