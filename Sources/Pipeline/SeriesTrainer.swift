@@ -66,7 +66,7 @@ public struct SeriesTrainer: Sendable {
         // 1. What the model learns (the load, or its deviation from the recent level: `labels`; the `loads` are
         // what forecasts are measured against), then its features: by default the consensus selection, when it
         // validates no worse than every feature. A level model learns only from rows whose level is known.
-        let target = try chooseTarget(data: kept, series: series)
+        let target = try chooseTarget(data: kept, series: series, settings: configuration.features)
         configuration.features.targetBase = target.base
         let data = target.base == nil ? kept : Self.keepingKnownBase(kept, settings: configuration.features)
         let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
@@ -254,13 +254,14 @@ public struct SeriesTrainer: Sendable {
     /// training and validation windows; the lower validation RMSE wins (both are errors of the load: the base
     /// cancels). The winner's fit is the feature selection's probe, so the comparison costs one fit; with older
     /// data, the load without a comparison.
-    private func chooseTarget(data: SeriesFeatures, series: SeriesID) throws -> TargetChoice {
-        var level = configuration.features
+    /// `settings` are the series' own (the catalog's delay, not the run's defaults).
+    private func chooseTarget(data: SeriesFeatures, series: SeriesID, settings: FeatureSettings) throws -> TargetChoice {
+        var level = settings
         level.targetBase = FeatureSettings.recentLevelBase
         switch configuration.target {
         case .load: return TargetChoice(base: nil, probe: nil, validationRMSE: nil)
         case .level: return TargetChoice(base: level.targetBase, probe: nil, validationRMSE: nil)
-        case .auto where configuration.features.delayDays >= TargetRule.freshDelayDays:
+        case .auto where settings.delayDays >= TargetRule.freshDelayDays:
             return TargetChoice(base: nil, probe: nil, validationRMSE: nil)
         case .auto:
             // Each target on its own rows (the level's where it is known), scored on the same validation hours.

@@ -125,10 +125,15 @@ struct TrainingPipelineTests {
     func targetRule() throws {
         let target = try SampleWarehouse.clone("targetrule")
         let series = try #require(SeriesID("RES-NONSOLAR"))
-        func train(_ rule: TargetRule, delayDays: Int = 1) throws -> QueryResult.Row {
+        func train(_ rule: TargetRule, delayDays: Int = 1, fromCatalog: Bool = false) throws -> QueryResult.Row {
             var configuration = SampleWarehouse.quickTraining
             configuration.target = rule
-            configuration.features = FeatureSettings(delayDays: delayDays)
+            if fromCatalog {
+                // The series' delay as `train --delay-days` gives it: the run's own settings keep the default.
+                configuration.catalogFeatures = .init(delayDays: delayDays)
+            } else {
+                configuration.features = FeatureSettings(delayDays: delayDays)
+            }
             let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
                                                        query: try SampleWarehouse.query).train([series]).first).get()
             return try #require(try Connection.open(target).execute("""
@@ -143,6 +148,9 @@ struct TrainingPipelineTests {
         let (load, level) = (try #require(auto.double("load")), try #require(auto.double("level")))
         #expect(load.isFinite && level.isFinite && load != level)
         #expect(auto.string("base") == (level < load ? FeatureSettings.recentLevelBase : nil), "\(auto)")
+        // The delay that decides is the series' (here from the catalog's override), not the run's default of 14.
+        let catalog = try train(.auto, fromCatalog: true)
+        #expect(catalog.double("load") == load && catalog.double("level") == level, "\(catalog)")
         let plain = try train(.load)
         #expect(plain.string("base") == nil && plain.double("load") == nil)
         let late = try train(.auto, delayDays: TargetRule.freshDelayDays)
