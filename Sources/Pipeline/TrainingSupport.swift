@@ -55,8 +55,6 @@ struct SeasonalNaive {
     }
 }
 
-/// What a model stores in `metrics`: test metrics for model and baseline, interval calibration, and
-/// what forecasting needs later (feature ranges for out-of-distribution flags, feature settings).
 /// What a model learns (`TrainingConfiguration.target`): the base added back to its output (nil: the load
 /// itself), the default fit the feature selection can reuse, and under auto both targets' validation RMSE.
 struct TargetChoice {
@@ -65,6 +63,8 @@ struct TargetChoice {
     let validationRMSE: [String: Double]?
 }
 
+/// What a model stores in `metrics`: test metrics for model and baseline, interval calibration, and
+/// what forecasting needs later (feature ranges for out-of-distribution flags, feature settings).
 struct MetricsDocument: Codable {
     var model: ForecastMetrics
     var baseline: ForecastMetrics

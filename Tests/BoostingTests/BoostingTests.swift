@@ -208,6 +208,26 @@ struct BoostingTests {
         #expect(coverage > 0.72 && coverage < 0.88, "coverage \(coverage)")
     }
 
+    @Test("a calibration window biased one way does not shift the bands: they are symmetric and cover data biased the other way")
+    func intervalsIgnoreTheWindowsBias() {
+        var generator = SeededGenerator(seed: 11)
+        func normal(mean: Double) -> Double {   // Box-Muller
+            let u = Double.random(in: Double.ulpOfOne..<1, using: &generator), v = Double.random(in: 0..<1, using: &generator)
+            return mean + (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+        }
+        let hours = (0..<2400).map { $0 % 24 }
+        // The calibration window under-forecast (residuals centred on +0.8), the new days over-forecast (-0.8).
+        let intervals = PredictionIntervals(residuals: hours.map { _ in normal(mean: 0.8) }, hours: hours, coverage: 0.8)
+        for hour in 0..<24 {
+            let bounds = intervals.bounds(prediction: 10, hour: hour)
+            #expect(abs((bounds.upper - 10) - (10 - bounds.lower)) < 1e-12)
+        }
+        let actual = hours.map { _ in 10 + normal(mean: -0.8) }
+        let coverage = intervals.coverage(actual: actual, predicted: hours.map { _ in 10 }, hours: hours)
+        // Signed 10th/90th percentiles would give about [-0.48, 2.08] here and cover some 37%.
+        #expect(coverage > 0.74 && coverage < 0.86, "coverage \(coverage)")
+    }
+
     @Test("metrics match hand-computed values")
     func metrics() {
         let metrics = ForecastMetrics(actual: [10, 20, 30, 40], predicted: [12, 18, 33, 40], days: [0, 0, 1, 1],

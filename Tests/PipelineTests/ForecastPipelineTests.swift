@@ -37,7 +37,7 @@ struct ForecastPipelineTests {
         try connection.execute("select count(*) as n from \(table) where \(condition)", name: "count").first?.int("n") ?? -1
     }
 
-    @Test("DST days get 23 and 25 hourly rows, a normal day 24, each with bounds around the prediction")
+    @Test("DST days get 23 and 25 hourly rows, a normal day 24, each with bounds symmetric about the prediction")
     func dstDays() throws {
         let (_, connection) = try Self.prepared("fcdst")
         let run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
@@ -47,6 +47,9 @@ struct ForecastPipelineTests {
         let perDay = try connection.execute("""
             select make_date(year, month, day)::text as d, count(*) as n, count(distinct forecast_datetime) as distinct_hours,
                    bool_and(predicted_lower_bound <= predicted_lossadjustedload and predicted_lossadjustedload <= predicted_upper_bound) as bounded,
+                   bool_and(abs((predicted_upper_bound - predicted_lossadjustedload)
+                                - (predicted_lossadjustedload - predicted_lower_bound)) < 1e-6 * abs(predicted_lossadjustedload)
+                            and predicted_upper_bound > predicted_lower_bound) as symmetric,
                    bool_and(as_of_date = make_date(year, month, day) - 1) as as_of_ok
             from \(Self.table) group by 1 order by 1
             """, name: "per day").rows
@@ -55,6 +58,7 @@ struct ForecastPipelineTests {
         for day in perDay {
             #expect(day.int("n") == day.int("distinct_hours"))
             #expect(day.bool("bounded") == true, "bounds do not contain the prediction on \(day.string("d") ?? "")")
+            #expect(day.bool("symmetric") == true, "bounds not symmetric on \(day.string("d") ?? "") (see PredictionIntervals)")
             #expect(day.bool("as_of_ok") == true)
         }
         // Local hour 2 is missing on the spring-forward day and 1 appears twice on the fall-back day.
