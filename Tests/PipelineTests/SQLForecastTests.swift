@@ -19,7 +19,7 @@ struct SQLForecastTests {
     /// A trained sample warehouse with the extension created in it; its champion is an ensemble of three
     /// searched candidates, stored as one averaged model, so every comparison below covers that too. It
     /// learns the load unless told otherwise (`levelModelEqualsCLI` covers the other target).
-    static func prepared(_ label: String, target: TargetRule = .load) throws -> Connection {
+    static func prepared(_ label: String, target: TargetRule = .load, extensionVersion: String? = nil) throws -> Connection {
         try ExtensionInstall.ensure()
         let (_, connection) = try ForecastPipelineTests.prepared(label, ensemble: true, target: target)
         let ensemble = try connection.execute("""
@@ -29,7 +29,8 @@ struct SQLForecastTests {
             from \(registry) where status = 'approved'
             """, name: "ensemble metrics").first
         #expect(ensemble?.string("used") == "true" && ensemble?.int("members") == 3 && ensemble?.bool("rounds_add_up") == true)
-        try connection.execute("create extension gridcast", name: "create extension")
+        try connection.execute("create extension gridcast" + (extensionVersion.map { " version '\($0)'" } ?? ""),
+                               name: "create extension")
         return connection
     }
 
@@ -103,10 +104,21 @@ struct SQLForecastTests {
 
     @Test("a model that learned the deviation from the recent level: the level is added back, every column equal to the CLI's")
     func levelModelEqualsCLI() throws {
-        let connection = try Self.prepared("sqlfclevel", target: .level)
+        // Installed at 0.6, which does not add the level back: gridcast check says so until the update.
+        let connection = try Self.prepared("sqlfclevel", target: .level, extensionVersion: "0.6")
         #expect(try connection.execute("""
             select metrics -> 'feature_settings' ->> 'targetBase' as base from \(Self.registry) where status = 'approved'
             """, name: "target base").first?.string("base") == FeatureSettings.recentLevelBase)
+        func outdated() throws -> [CheckFinding] {
+            try HealthCheck.findings(on: connection, layout: SampleWarehouse.layout, asOf: nil)
+                .filter { $0.check == "extension_outdated" }
+        }
+        let finding = try outdated()
+        #expect(finding.count == 1 && finding.first?.observed == 1, "\(finding)")
+        #expect(finding.first.map { $0.detail.contains("gridcast 0.6") && $0.detail.contains("\(Self.series)")
+                                    && $0.detail.contains("ALTER EXTENSION gridcast UPDATE") } == true, "\(finding)")
+        try connection.execute("alter extension gridcast update", name: "update to 0.7")
+        #expect(try outdated().isEmpty)
         let runID = try Self.cliForecast(["2024-07-10", "2024-11-03"], on: connection)
         for date in ["2024-07-10", "2024-11-03"] {
             #expect(try Self.differences(date, runID: runID, on: connection) == 0, "\(date) differs")
