@@ -3,9 +3,10 @@ import Migrations
 import Pipeline
 import Warehouse
 
-/// Forecast write throughput: gridcast's ForecastWriter (COPY into a temporary staging table, replace
-/// and insert in one transaction) against psql running the same transaction with `\copy` from a file
-/// of the same rows; and gridcast's bare COPY path against a bare `psql \copy` into the table.
+/// Forecast write throughput: gridcast's ForecastWriter (binary COPY into a temporary staging table,
+/// replace and insert in one transaction; and the same with text COPY) against psql running the same
+/// transaction with `\copy` (text) from a file of the same rows; and gridcast's bare binary COPY against a
+/// bare `psql \copy` into the table.
 /// Both sides include connecting; the table is emptied before every attempt; medians of the repeats.
 struct CopyStage {
     let context: BenchContext
@@ -60,12 +61,17 @@ struct CopyStage {
                 let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection)
                 guard written == rows.count else { throw BenchError.setup("the writer wrote \(written) of \(rows.count) rows") }
             } }),
+            ("writer-text", { _ in try Self.seconds {
+                let connection = try context.connect()
+                var writer = ForecastWriter(layout: layout)
+                writer.binaryCopy = false
+                let written = try writer.write(rows, runID: runID, on: connection)
+                guard written == rows.count else { throw BenchError.setup("the writer wrote \(written) of \(rows.count) rows") }
+            } }),
             ("psql-merge", { attempt in try context.psql(file: mergeScript.path, log: "copy-psql-merge-\(attempt)").seconds }),
             ("copyIn", { _ in try Self.seconds {
                 let connection = try context.connect()
-                try connection.copyIn("copy \(table) (\(columns)) from stdin", name: "bench bare copy") { copy in
-                    for row in rows { try copy.writeRow(ForecastWriter.fields(row, runID: runID)) }
-                }
+                try ForecastWriter.copy(rows, runID: runID, into: table, on: connection)
             } }),
             ("psql-bare", { attempt in try context.psql(file: bareScript.path, log: "copy-psql-bare-\(attempt)").seconds }),
         ]
@@ -83,7 +89,9 @@ struct CopyStage {
         func rate(_ name: String) -> Double { count / median(times[name] ?? []) }
         report.add(.throughput("copy", "ForecastWriter (stage + replace + insert)", rate("writer"), "rows/s",
                                against: "psql, same transaction with \\copy", rate("psql-merge"), goal: 1.0))
-        report.add(.throughput("copy", "Connection.copyIn straight into the table", rate("copyIn"), "rows/s",
+        report.add(.throughput("copy", "ForecastWriter, COPY in text instead of binary", rate("writer-text"), "rows/s",
+                               against: "psql, same transaction with \\copy", rate("psql-merge")))
+        report.add(.throughput("copy", "binary COPY straight into the table", rate("copyIn"), "rows/s",
                                against: "psql \\copy straight into the table", rate("psql-bare"), goal: 1.0))
         report.add(.throughput("copy", "ForecastWriter, all it does", rate("writer"), "rows/s",
                                against: "psql \\copy straight into the table (no replace)", rate("psql-bare")))
@@ -104,7 +112,8 @@ struct CopyStage {
         return Date().timeIntervalSince(started)
     }
 
-    /// `count` rows over the 6 default series, one per series and hour from 2000-01-01 UTC on.
+    /// `count` rows over the 6 default series, one per series and hour from 2000-01-01 UTC on, with what a
+    /// forecast row carries: the run and lineage instants and three drivers (SHAP) as JSON.
     static func syntheticRows(_ count: Int) -> [ForecastRow] {
         let series = ["RES", "MEDCI", "SMLCOM"].flatMap { profile in
             ["SOLAR", "NONSOLAR"].map { SeriesID(loadProfile: profile, loadSegment: $0) }
@@ -118,9 +127,15 @@ struct CopyStage {
             let hour = index / series.count
             let stamp = formatter.string(from: origin.addingTimeInterval(Double(hour) * 3600))
             let prediction = 1000 + Double((index * 7919) % 5000) / 7
-            return ForecastRow(series: series[index % series.count], hourStart: stamp + ":00:00+00", localDate: String(stamp.prefix(10)),
-                               localHour: Int(stamp.suffix(2)) ?? 0, prediction: prediction, lower: prediction * 0.9,
-                               upper: prediction * 1.1, modelVersion: 1, asOfDate: "2024-12-30", outOfDistribution: [])
+            var row = ForecastRow(series: series[index % series.count], hourStart: stamp + ":00:00+00",
+                                  localDate: String(stamp.prefix(10)),
+                                  localHour: Int(stamp.suffix(2)) ?? 0, prediction: prediction, lower: prediction * 0.9,
+                                  upper: prediction * 1.1, modelVersion: 1, asOfDate: "2024-12-30", outOfDistribution: [])
+            (row.runTime, row.weatherIssuedAt) = ("2024-12-29 17:00:00+00", "2024-12-29 12:00:00+00")
+            (row.sqmdKnownAt, row.modelRegisteredAt) = ("2024-12-15 10:00:00.123456+00", "2024-12-01 10:00:00.5+00")
+            row.drivers = #"[{"feature": "temperature_2m", "kwh": \#(prediction * 0.2)}, "#
+                + #"{"feature": "lag_21d", "kwh": -301.25}, {"feature": "hour_of_day", "kwh": 120.5}]"#
+            return row
         }
     }
 

@@ -11,6 +11,8 @@ import Warehouse
 /// leaves the forecast table exactly as it was.
 public struct ForecastWriter {
     let layout: SchemaLayout
+    /// COPY the rows in binary where they allow it (see `copy`); false sends text (the bench compares both).
+    public var binaryCopy = true
 
     public init(layout: SchemaLayout) { self.layout = layout }
 
@@ -29,6 +31,29 @@ public struct ForecastWriter {
             + [String(row.localHour), row.asOfDate, row.outOfDistribution.isEmpty ? "f" : "t", reasons, row.kind.rawValue,
                row.runTime.isEmpty ? nil : row.runTime, row.weatherIssuedAt, row.sqmdKnownAt, row.modelRegisteredAt,
                row.inSample ? "t" : "f", row.fallback, row.drivers]
+    }
+
+    /// COPYs the rows into `table` (a table with dayahead_load_forecasts' column types, e.g. the staging
+    /// table) in binary, or as text when a timestamp is not in the ISO form the binary encoder reads (rows
+    /// printed by a session with another DateStyle) or when `binary` is false (tests, the bench).
+    public static func copy(_ rows: [ForecastRow], runID: String, into table: String, on connection: Connection,
+                            binary allowed: Bool = true) throws {
+        let columns = Self.columns.joined(separator: ", ")
+        if allowed, let binary = BinaryForecastFields(rows, runID: runID) {
+            let sql = "copy \(table) (\(columns)) from stdin with (format binary)"
+            try connection.copyInBinary(sql, name: "copy forecasts") { writer in
+                for row in rows { try writer.writeRow(fields: Self.columns.count) { binary.encode(row, into: &$0) } }
+            }
+        } else {
+            try connection.copyIn("copy \(table) (\(columns)) from stdin", name: "copy forecasts") { writer in
+                for row in rows { try writer.writeRow(Self.fields(row, runID: runID)) }
+            }
+        }
+    }
+
+    /// Whether `copy` sends these rows in binary (every timestamp, date and the run id in the form it reads).
+    public static func copiesInBinary(_ rows: [ForecastRow], runID: String) -> Bool {
+        BinaryForecastFields(rows, runID: runID) != nil
     }
 
     /// How the run ends, recorded in its run-log row by the transaction that writes its rows.
@@ -59,12 +84,7 @@ public struct ForecastWriter {
             try tx.execute("""
                 create temporary table forecast_staging (like \(table) including defaults) on commit drop
                 """, name: "create forecast staging")
-            try tx.copyIn("copy forecast_staging (\(Self.columns.joined(separator: ", "))) from stdin", name: "copy forecasts") { writer in
-                for row in rows {
-                    for field in Self.fields(row, runID: runID) { try writer.append(field) }
-                    try writer.endRow()
-                }
-            }
+            try Self.copy(rows, runID: runID, into: "forecast_staging", on: tx, binary: binaryCopy)
             try tx.execute("""
                 delete from \(table) f using forecast_staging s
                 where f.forecast_kind = 'backtest' and s.forecast_kind = 'backtest'
@@ -103,5 +123,58 @@ public struct ForecastWriter {
                        name: "supersede older forecasts")
         try tx.execute("select \(schema).refresh_forecast_accuracy($1::date, $2::date, $3::text[])", parameters,
                        name: "refresh daily accuracy")
+    }
+}
+
+/// A forecast row's fields in binary COPY form, in `ForecastWriter.columns` order and their column types
+/// (migration 0001's dayahead_load_forecasts: timestamptz, float8, uuid, int4, int2, date, text[], jsonb).
+/// The timestamps and dates arrive as the text the feature query printed and are parsed where they are
+/// encoded (no allocation, cheaper than looking them up); `init` checks every row first, so a write either
+/// goes all binary or all text.
+struct BinaryForecastFields {
+    let runID: [UInt8]
+
+    /// Nil when the run id, a timestamp or a date is not in the form `PostgresText` reads.
+    init?(_ rows: [ForecastRow], runID: String) {
+        guard let id = PostgresText.uuid(runID) else { return nil }
+        self.runID = id
+        func readable(_ text: String?) -> Bool { text.map { $0.isEmpty || PostgresText.timestamp($0) != nil } ?? true }
+        for row in rows {
+            guard PostgresText.timestamp(row.hourStart) != nil, readable(row.runTime), readable(row.weatherIssuedAt),
+                  readable(row.sqmdKnownAt), readable(row.modelRegisteredAt), PostgresText.date(row.asOfDate) != nil,
+                  PostgresText.dateParts(row.localDate) != nil else { return nil }
+        }
+    }
+
+    func encode(_ row: ForecastRow, into out: inout BinaryCopyRows) {
+        func instant(_ text: String?) {
+            if let text, !text.isEmpty, let value = PostgresText.timestamp(text) { out.timestamp(microseconds: value) } else { out.null() }
+        }
+        func float(_ value: Double?) { if let value { out.float8(value) } else { out.null() } }
+        func text(_ value: String?) { if let value { out.text(value) } else { out.null() } }
+        let date = PostgresText.dateParts(row.localDate)!
+        instant(row.hourStart)
+        out.float8(row.prediction)
+        float(row.lower)
+        float(row.upper)
+        out.uuid(runID)
+        out.int32(Int32(row.modelVersion))
+        out.text(row.series.loadProfile)
+        out.text(row.series.loadSegment)
+        out.int16(Int16(date.year))
+        out.int16(Int16(date.month))
+        out.int16(Int16(date.day))
+        out.int16(Int16(row.localHour))
+        out.date(days: PostgresText.date(row.asOfDate)!)
+        out.bool(!row.outOfDistribution.isEmpty)
+        if row.outOfDistribution.isEmpty { out.null() } else { out.textArray(row.outOfDistribution) }
+        out.text(row.kind.rawValue)
+        instant(row.runTime)
+        instant(row.weatherIssuedAt)
+        instant(row.sqmdKnownAt)
+        instant(row.modelRegisteredAt)
+        out.bool(row.inSample)
+        text(row.fallback)
+        if let drivers = row.drivers { out.jsonb(drivers) } else { out.null() }
     }
 }

@@ -135,6 +135,53 @@ struct ForecastPipelineTests {
         #expect(try Self.count(connection) == 0)
     }
 
+    @Test("binary COPY stores what text COPY stores, every column; rows printed in another form go as text")
+    func binaryCopyEqualsText() throws {
+        let (_, connection) = try Self.prepared("fcbinary")
+        let forecaster = SeriesForecaster(query: try SampleWarehouse.query, layout: SampleWarehouse.layout)
+        var rows = try forecaster.forecast(Self.series, targetDate: "2024-11-03", model: .champion, on: connection).rows
+        #expect(rows.count == 25 && rows.allSatisfy { $0.drivers != nil && $0.modelRegisteredAt != nil })
+        // The awkward cases a day's rows rarely have: flags with quotes and commas, a fallback without bounds.
+        var flagged = ForecastRow(series: rows[0].series, hourStart: rows[0].hourStart, localDate: rows[0].localDate,
+                                  localHour: rows[0].localHour, prediction: -0.5, lower: nil, upper: nil, modelVersion: 0,
+                                  asOfDate: rows[0].asOfDate,
+                                  outOfDistribution: ["temperature_2m 41.2 > 40.1", #"a "quoted", {odd} \ one"#])
+        (flagged.fallback, flagged.kind, flagged.inSample) = ("seasonal_naive", .issued, true)
+        rows[0] = flagged
+        let runID = try Self.runID(connection)
+        for table in ["binary_rows", "text_rows", "utc_rows"] {
+            try connection.execute("create temporary table \(table) (like \(Self.table) including defaults)",
+                                   name: "staging \(table)")
+        }
+        try ForecastWriter.copy(rows, runID: runID, into: "binary_rows", on: connection)
+        try ForecastWriter.copy(rows, runID: runID, into: "text_rows", on: connection, binary: false)
+        // "... UTC" is not the ISO form the binary encoder reads: the whole write goes as text, same instants.
+        let utc = rows.map { row in
+            var copy = ForecastRow(series: row.series, hourStart: row.hourStart.replacingOccurrences(of: "+00", with: " UTC"),
+                                   localDate: row.localDate, localHour: row.localHour, prediction: row.prediction,
+                                   lower: row.lower, upper: row.upper, modelVersion: row.modelVersion,
+                                   asOfDate: row.asOfDate, outOfDistribution: row.outOfDistribution)
+            (copy.kind, copy.runTime, copy.weatherIssuedAt) = (row.kind, row.runTime, row.weatherIssuedAt)
+            (copy.sqmdKnownAt, copy.modelRegisteredAt) = (row.sqmdKnownAt, row.modelRegisteredAt)
+            (copy.inSample, copy.fallback, copy.drivers) = (row.inSample, row.fallback, row.drivers)
+            return copy
+        }
+        #expect(utc.allSatisfy { $0.hourStart.hasSuffix(" UTC") })
+        #expect(ForecastWriter.copiesInBinary(rows, runID: runID) && !ForecastWriter.copiesInBinary(utc, runID: runID))
+        try ForecastWriter.copy(utc, runID: runID, into: "utc_rows", on: connection)
+        let columns = ForecastWriter.columns.joined(separator: ", ")
+        for other in ["text_rows", "utc_rows"] {
+            let differences = try connection.execute("""
+                select count(*) as n from ((select \(columns) from binary_rows except all select \(columns) from \(other))
+                  union all (select \(columns) from \(other) except all select \(columns) from binary_rows)) d
+                """, name: "compare \(other)").first?.int("n")
+            #expect(differences == 0, "binary_rows and \(other) differ")
+        }
+        #expect(try connection.execute("""
+            select count(*) as n from binary_rows where ood_reasons[2] = $1 and predicted_upper_bound is null
+            """, [#"a "quoted", {odd} \ one"#], name: "reasons").first?.int("n") == 1)
+    }
+
     @Test("a failure after the merge but before COMMIT leaves the earlier forecast untouched")
     func failureLeavesNothingHalfWritten() throws {
         struct Injected: Error {}
