@@ -68,7 +68,7 @@ public struct SeriesTrainer: Sendable {
         // validates no worse than every feature. A level model learns only from rows whose level is known.
         let target = try chooseTarget(data: kept, series: series, settings: configuration.features)
         configuration.features.targetBase = target.base
-        let data = target.base == nil ? kept : Self.keepingKnownBase(kept, settings: configuration.features)
+        let data = target.base == nil ? kept : target.knownBaseRows ?? Self.keepingKnownBase(kept, settings: configuration.features)
         let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
         let loads = data.targets.map { Float($0 ?? .nan) }
         let base = configuration.features.baseValues(data.matrix)
@@ -291,7 +291,7 @@ public struct SeriesTrainer: Sendable {
             guard levelRMSE < loadRMSE else { return TargetChoice(base: nil, probe: keepLoad.probe,
                                                                   validationRMSE: ["load": loadRMSE, "level": levelRMSE]) }
             return TargetChoice(base: level.targetBase, probe: configuration.featureSet == .all ? nil : levelProbe,
-                                validationRMSE: ["load": loadRMSE, "level": levelRMSE])
+                                validationRMSE: ["load": loadRMSE, "level": levelRMSE], knownBaseRows: known)
         }
     }
 

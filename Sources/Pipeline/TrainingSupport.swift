@@ -61,6 +61,8 @@ struct TargetChoice {
     let base: String?
     let probe: FittedModel?
     let validationRMSE: [String: Double]?
+    /// The rows with a known level, when the comparison already filtered them (nil: not computed).
+    var knownBaseRows: SeriesFeatures? = nil
 }
 
 /// What a model stores in `metrics`: test metrics for model and baseline, interval calibration, and
