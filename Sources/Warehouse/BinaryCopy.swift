@@ -1,4 +1,3 @@
-import CLibPQ
 import Foundation
 
 /// Rows for `COPY ... FROM STDIN WITH (FORMAT binary)`: PostgreSQL's binary copy format, each field its
@@ -264,31 +263,10 @@ extension Connection {
     /// - Returns: the number of rows the server reports as copied.
     @discardableResult
     public func copyInBinary(_ sql: String, name: String, _ body: (BinaryCopyWriter) throws -> Void) throws -> Int {
-        try check(PQexec(handle, sql), name: name, expecting: [PGRES_COPY_IN])
-        let writer = BinaryCopyWriter { [handle, target] bytes in
-            guard !bytes.isEmpty else { return }
-            let sent = bytes.withUnsafeBufferPointer { raw in
-                raw.baseAddress!.withMemoryRebound(to: CChar.self, capacity: raw.count) {
-                    PQputCopyData(handle, $0, Int32(raw.count))
-                }
-            }
-            guard sent == 1 else {
-                throw WarehouseError.connectionLost(statementName: name, reason: target.redact(Connection.message(handle)))
-            }
-        }
-        do {
+        try runCopyIn(sql, name: name) {
+            let writer = BinaryCopyWriter { [self] bytes in try putCopyData(bytes, name: name) }
             try body(writer)
             try writer.finish()
-        } catch {
-            _ = PQputCopyEnd(handle, "aborted by gridcast: \(error)")
-            drainResults()
-            throw error
         }
-        guard PQputCopyEnd(handle, nil) == 1 else {
-            throw WarehouseError.connectionLost(statementName: name, reason: target.redact(Self.message(handle)))
-        }
-        let final = try check(PQgetResult(handle), name: name, expecting: [PGRES_COMMAND_OK])
-        drainResults()
-        return final.affectedRows
     }
 }

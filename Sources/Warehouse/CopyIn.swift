@@ -49,15 +49,7 @@ public final class CopyInWriter {
     }
 
     func flush() throws {
-        guard !buffer.isEmpty else { return }
-        let sent = buffer.withUnsafeBufferPointer { raw in
-            raw.baseAddress!.withMemoryRebound(to: CChar.self, capacity: raw.count) {
-                PQputCopyData(connection.handle, $0, Int32(raw.count))
-            }
-        }
-        guard sent == 1 else {
-            throw WarehouseError.connectionLost(statementName: name, reason: connection.target.redact(Connection.message(connection.handle)))
-        }
+        try connection.putCopyData(buffer, name: name)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -93,11 +85,19 @@ extension Connection {
     /// - Returns: the number of rows the server reports as copied.
     @discardableResult
     public func copyIn(_ sql: String, name: String, _ body: (CopyInWriter) throws -> Void) throws -> Int {
-        try check(PQexec(handle, sql), name: name, expecting: [PGRES_COPY_IN])
-        let writer = CopyInWriter(connection: self, name: name)
-        do {
+        try runCopyIn(sql, name: name) {
+            let writer = CopyInWriter(connection: self, name: name)
             try body(writer)
             try writer.flush()
+        }
+    }
+
+    /// Starts the COPY, lets `send` stream its data, and ends it; if `send` throws, the COPY is aborted on
+    /// the server and the error rethrown. Shared by the text and binary formats.
+    func runCopyIn(_ sql: String, name: String, _ send: () throws -> Void) throws -> Int {
+        try check(PQexec(handle, sql), name: name, expecting: [PGRES_COPY_IN])
+        do {
+            try send()
         } catch {
             _ = PQputCopyEnd(handle, "aborted by gridcast: \(error)")
             drainResults()
@@ -109,6 +109,17 @@ extension Connection {
         let final = try check(PQgetResult(handle), name: name, expecting: [PGRES_COMMAND_OK])
         drainResults()
         return final.affectedRows
+    }
+
+    /// Sends one chunk of COPY data (nothing when empty).
+    func putCopyData(_ bytes: [UInt8], name: String) throws {
+        guard !bytes.isEmpty else { return }
+        let sent = bytes.withUnsafeBufferPointer { raw in
+            raw.baseAddress!.withMemoryRebound(to: CChar.self, capacity: raw.count) { PQputCopyData(handle, $0, Int32(raw.count)) }
+        }
+        guard sent == 1 else {
+            throw WarehouseError.connectionLost(statementName: name, reason: target.redact(Self.message(handle)))
+        }
     }
 
     /// Consumes results until libpq reports none, so the connection is ready for the next statement.
