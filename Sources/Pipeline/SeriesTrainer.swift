@@ -68,7 +68,7 @@ public struct SeriesTrainer: Sendable {
         // validates no worse than every feature. A level model learns only from rows whose level is known.
         let target = try chooseTarget(data: kept, series: series, settings: configuration.features)
         configuration.features.targetBase = target.base
-        let data = target.base == nil ? kept : target.knownBaseRows ?? Self.keepingKnownBase(kept, settings: configuration.features)
+        let data = target.rows
         let split = try DateSplit(keys: data.keys, testDays: configuration.testDays, validationDays: configuration.validationDays, series: series)
         let loads = data.targets.map { Float($0 ?? .nan) }
         let base = configuration.features.baseValues(data.matrix)
@@ -259,10 +259,12 @@ public struct SeriesTrainer: Sendable {
         var level = settings
         level.targetBase = FeatureSettings.recentLevelBase
         switch configuration.target {
-        case .load: return TargetChoice(base: nil, probe: nil, validationRMSE: nil)
-        case .level: return TargetChoice(base: level.targetBase, probe: nil, validationRMSE: nil)
+        case .load: return TargetChoice(base: nil, rows: data, probe: nil, validationRMSE: nil)
+        case .level:
+            return TargetChoice(base: level.targetBase, rows: Self.keepingKnownBase(data, settings: level), probe: nil,
+                                validationRMSE: nil)
         case .auto where settings.delayDays >= TargetRule.freshDelayDays:
-            return TargetChoice(base: nil, probe: nil, validationRMSE: nil)
+            return TargetChoice(base: nil, rows: data, probe: nil, validationRMSE: nil)
         case .auto:
             // Each target on its own rows (the level's where it is known), scored on the same validation hours.
             let known = Self.keepingKnownBase(data, settings: level)
@@ -279,7 +281,7 @@ public struct SeriesTrainer: Sendable {
             let loadSplit = try split(data)
             let loadProbe = try probe(data, loadSplit, base: [Float](repeating: 0, count: data.keys.count))
             let loadRMSE = loadProbe.bestValidationRMSE ?? .infinity
-            let keepLoad = TargetChoice(base: nil, probe: configuration.featureSet == .all ? nil : loadProbe,
+            let keepLoad = TargetChoice(base: nil, rows: data, probe: configuration.featureSet == .all ? nil : loadProbe,
                                         validationRMSE: ["load": loadRMSE])
             // Too few days with a known level (history that arrived after the run times, e.g. rows inserted by
             // hand), or hours of unknown level in the validation window: no like-for-like comparison, the load.
@@ -288,10 +290,12 @@ public struct SeriesTrainer: Sendable {
             }
             let levelProbe = try probe(known, levelSplit, base: level.baseValues(known.matrix))
             let levelRMSE = levelProbe.bestValidationRMSE ?? .infinity
-            guard levelRMSE < loadRMSE else { return TargetChoice(base: nil, probe: keepLoad.probe,
-                                                                  validationRMSE: ["load": loadRMSE, "level": levelRMSE]) }
-            return TargetChoice(base: level.targetBase, probe: configuration.featureSet == .all ? nil : levelProbe,
-                                validationRMSE: ["load": loadRMSE, "level": levelRMSE], knownBaseRows: known)
+            let scores = ["load": loadRMSE, "level": levelRMSE]
+            guard levelRMSE < loadRMSE else {
+                return TargetChoice(base: nil, rows: data, probe: keepLoad.probe, validationRMSE: scores)
+            }
+            return TargetChoice(base: level.targetBase, rows: known,
+                                probe: configuration.featureSet == .all ? nil : levelProbe, validationRMSE: scores)
         }
     }
 

@@ -56,13 +56,13 @@ struct SeasonalNaive {
 }
 
 /// What a model learns (`TrainingConfiguration.target`): the base added back to its output (nil: the load
-/// itself), the default fit the feature selection can reuse, and under auto both targets' validation RMSE.
+/// itself), the rows it learns from (with a base, those whose base is known), the default fit the feature
+/// selection can reuse, and under auto both targets' validation RMSE.
 struct TargetChoice {
     let base: String?
+    let rows: SeriesFeatures
     let probe: FittedModel?
     let validationRMSE: [String: Double]?
-    /// The rows with a known level, when the comparison already filtered them (nil: not computed).
-    var knownBaseRows: SeriesFeatures? = nil
 }
 
 /// What a model stores in `metrics`: test metrics for model and baseline, interval calibration, and

@@ -10,7 +10,6 @@ import Foundation
 /// "incorrect binary data format", naming the column.
 public struct BinaryCopyRows {
     public private(set) var bytes: [UInt8] = []
-    public private(set) var rows = 0
     /// Fields appended to the current row (a textArray's elements are not fields).
     public private(set) var fieldsInRow = 0
 
@@ -23,7 +22,6 @@ public struct BinaryCopyRows {
 
     public mutating func beginRow(fields: Int) {
         append(Int16(fields))
-        rows += 1
         fieldsInRow = 0
     }
 
@@ -240,8 +238,6 @@ public final class BinaryCopyWriter {
     private let send: ([UInt8]) throws -> Void
 
     init(send: @escaping ([UInt8]) throws -> Void) { self.send = send }
-
-    public var rowsWritten: Int { encoder.rows }
 
     /// One row of `fields` fields, which `encode` appends in the COPY's column order.
     public func writeRow(fields: Int, _ encode: (inout BinaryCopyRows) throws -> Void) throws {
