@@ -1,7 +1,7 @@
 import Features
 import Warehouse
 
-/// The values the feature SQL takes as bound parameters, in the order of its header ($1 ... $12).
+/// The values the feature SQL takes as bound parameters, in the order of its header ($1 ... $13).
 /// Bound, not spliced: no value becomes SQL text, and PostgreSQL and Citus both plan with the values
 /// (Citus prunes to the shard of the load profile).
 public struct FeatureParameters: Sendable, Equatable {
@@ -21,10 +21,12 @@ public struct FeatureParameters: Sendable, Equatable {
     public var weatherMode: AsOfRule.WeatherMode
     /// PostgreSQL timestamptz text; `now` is the start of the query's transaction.
     public var knownAt: String
+    /// Days before a target day its forecast is made (1: day-ahead).
+    public var leadDays: Int
 
     /// The SQL types, in parameter order: what `PREPARE dayahead_features(...)` declares.
     public static let types = ["text", "text", "date", "date", "int", "int[]", "bool", "date", "timestamptz",
-                               "time", "text", "timestamptz"]
+                               "time", "text", "timestamptz", "int"]
 
     public init(series: SeriesID, start: String, end: String, settings: FeatureSettings, requireTarget: Bool,
                 asOf: AsOfRule) {
@@ -40,13 +42,14 @@ public struct FeatureParameters: Sendable, Equatable {
         issueTime = asOf.issueTime
         weatherMode = asOf.weather
         knownAt = asOf.knownAt ?? "now"
+        leadDays = settings.leadDays
     }
 
     /// The values in parameter order, ready to bind.
     public var values: [any SQLBindable] {
         [loadProfile, loadSegment, startDate, endDate, delayDays,
          "{" + lagDays.map(String.init).joined(separator: ",") + "}", requireTarget, historyStart,
-         runTime, issueTime, weatherMode.rawValue, knownAt]
+         runTime, issueTime, weatherMode.rawValue, knownAt, leadDays]
     }
 
     /// The values as SQL literals for a hand-run `EXECUTE` (what `gridcast features print` shows):

@@ -31,7 +31,7 @@ public struct SeriesFeatures: Sendable {
 }
 
 /// Runs a feature SQL template for one series and reads its result.
-/// Identifiers are substituted (quoted) into the template; values are bound parameters ($1 ... $12,
+/// Identifiers are substituted (quoted) into the template; values are bound parameters ($1 ... $13,
 /// `FeatureParameters`).
 public struct FeatureQuery: Sendable {
     public let template: SQLTemplate

@@ -24,6 +24,8 @@ public struct ForecastRow: Sendable {
     /// The hour's top drivers as a JSON array, largest first: `[{"feature": "temperature_2m", "kwh": 812.4}, ...]`
     /// (SHAP contributions of the model; nil for a fallback row).
     public var drivers: String?
+    /// Days between the run and the target day (1: day-ahead), the lead of the model that made the row.
+    public var leadDays = 1
 
     public init(series: SeriesID, hourStart: String, localDate: String, localHour: Int, prediction: Double, lower: Double?,
                 upper: Double?, modelVersion: Int, asOfDate: String, outOfDistribution: [String]) {
@@ -49,8 +51,11 @@ public enum ForecastKind: String, Sendable, Codable {
 
 /// How a forecast run treats its inputs.
 public struct ForecastPolicy: Sendable {
-    /// Local time on D - 1 at which a backtest of day D is as of (the daily schedule's issue time).
+    /// Local time on D - lead at which a backtest of day D is as of (the daily schedule's issue time).
     public var issueTime = AsOfRule.defaultIssueTime
+    /// Which champion forecasts: the day-ahead one (1), or the D+2 (2), D+3 (3) ... one. A named version
+    /// forecasts at its own lead.
+    public var leadDays = 1
     /// Forecast a day whose weather forecast is missing for some hours anyway (those hours flagged
     /// out of distribution) instead of failing that series-day.
     public var allowMissingWeather = false

@@ -175,14 +175,16 @@ public struct ForecastRun: Sendable {
     }
 
     /// Tomorrow of each series in its location's time zone (the default target of a day-ahead run): a
-    /// series in Sydney and one in San Diego have different tomorrows at the same instant.
-    public static func tomorrow(of series: [SeriesID], on connection: Connection, layout: SchemaLayout) throws -> [SeriesID: String] {
+    /// series in Sydney and one in San Diego have different tomorrows at the same instant. With a lead
+    /// of N days, the day N days after today there (the default target of a D+N run).
+    public static func tomorrow(of series: [SeriesID], lead: Int = 1, on connection: Connection,
+                                layout: SchemaLayout) throws -> [SeriesID: String] {
         let rows = try connection.execute("""
-            select c.series_id, ((now() at time zone l.time_zone)::date + 1)::text as d
+            select c.series_id, ((now() at time zone l.time_zone)::date + $2::int)::text as d
             from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog c
             join \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l on l.location = c.location
             where c.series_id = any ($1::text[])
-            """, [SQLTextArray(series.map(\.description))], name: "tomorrow per series").rows
+            """, [SQLTextArray(series.map(\.description)), lead], name: "tomorrow per series").rows
         return Dictionary(rows.compactMap { row in
             guard let id = row.string("series_id").flatMap(SeriesID.init), let day = row.string("d") else { return nil }
             return (id, day)

@@ -20,7 +20,8 @@ public struct ForecastWriter {
     public static let columns = ["forecast_datetime", "predicted_lossadjustedload", "predicted_lower_bound", "predicted_upper_bound",
                           "run_id", "model_version", "load_profile", "load_segment", "year", "month", "day", "local_hour",
                           "as_of_date", "out_of_distribution", "ood_reasons", "forecast_kind", "run_time",
-                          "weather_issued_at", "sqmd_known_at", "model_registered_at", "in_sample", "fallback", "drivers"]
+                          "weather_issued_at", "sqmd_known_at", "model_registered_at", "in_sample", "fallback", "drivers",
+                          "lead_days"]
 
     /// The fields of one row in `columns` order, as COPY text (nil is NULL).
     public static func fields(_ row: ForecastRow, runID: String) -> [String?] {
@@ -30,7 +31,7 @@ public struct ForecastWriter {
                 row.series.loadProfile, row.series.loadSegment] + date
             + [String(row.localHour), row.asOfDate, row.outOfDistribution.isEmpty ? "f" : "t", reasons, row.kind.rawValue,
                row.runTime.isEmpty ? nil : row.runTime, row.weatherIssuedAt, row.sqmdKnownAt, row.modelRegisteredAt,
-               row.inSample ? "t" : "f", row.fallback, row.drivers]
+               row.inSample ? "t" : "f", row.fallback, row.drivers, String(row.leadDays)]
     }
 
     /// COPYs the rows into `table` (a table with dayahead_load_forecasts' column types, e.g. the staging
@@ -127,7 +128,7 @@ public struct ForecastWriter {
 }
 
 /// A forecast row's fields in binary COPY form, in `ForecastWriter.columns` order and their column types
-/// (migration 0001's dayahead_load_forecasts: timestamptz, float8, uuid, int4, int2, date, text[], jsonb).
+/// (dayahead_load_forecasts: timestamptz, float8, uuid, int4, int2, date, text[], jsonb; migrations 0003 to 0030).
 /// The timestamps and dates arrive as the text the feature query printed and are parsed where they are
 /// encoded (no allocation, cheaper than looking them up); `init` checks every row first, so a write either
 /// goes all binary or all text.
@@ -176,5 +177,6 @@ struct BinaryForecastFields {
         out.bool(row.inSample)
         text(row.fallback)
         if let drivers = row.drivers { out.jsonb(drivers) } else { out.null() }
+        out.int16(Int16(row.leadDays))
     }
 }

@@ -12,6 +12,8 @@ public struct RegisteredModel: Sendable {
     public let features: [String]
     public let createdAt: String
     public let metrics: String
+    /// Days before the target day the model forecasts it (1: day-ahead; migration 0030).
+    public var leadDays = 1
     /// First and last target dates the deployed model was fitted or tuned on (train start to the refit
     /// end, else the validation end): a forecast of a day inside is in-sample.
     public var fitStart: String?
@@ -103,22 +105,23 @@ public struct ModelRegistry {
         return version
     }
 
-    /// The approved model of a series, if any, with its XGBoost JSON.
-    public func champion(_ series: SeriesID) throws -> (RegisteredModel, Data)? {
-        try model(series, where: "status = 'approved'", [])
+    /// The approved model of a series for a lead (1: day-ahead), if any, with its XGBoost JSON.
+    public func champion(_ series: SeriesID, lead: Int = 1) throws -> (RegisteredModel, Data)? {
+        try model(series, where: "status = 'approved' and lead_days = $3", [lead])
     }
 
-    /// Whether the series has an approved model (without reading it).
-    public func hasChampion(_ series: SeriesID) throws -> Bool {
+    /// Whether the series has an approved model for a lead (without reading it).
+    public func hasChampion(_ series: SeriesID, lead: Int = 1) throws -> Bool {
         try connection.execute("""
-            select exists (select 1 from \(table) where load_profile = $1 and load_segment = $2 and status = 'approved') as found
-            """, [series.loadProfile, series.loadSegment], name: "has champion \(series)").first?.bool("found") == true
+            select exists (select 1 from \(table)
+                           where load_profile = $1 and load_segment = $2 and status = 'approved' and lead_days = $3) as found
+            """, [series.loadProfile, series.loadSegment, lead], name: "has champion \(series)").first?.bool("found") == true
     }
 
-    /// The champion with the fit its metrics were computed on (the holdout fit when it was refit): the
-    /// model a new version is compared with on the new test window, which the refit has seen.
-    public func championAsEvaluated(_ series: SeriesID) throws -> (RegisteredModel, Data)? {
-        try model(series, where: "status = 'approved'", [], json: "coalesce(holdout_model_json, model_json)")
+    /// The champion of a lead with the fit its metrics were computed on (the holdout fit when it was refit):
+    /// the model a new version is compared with on the new test window, which the refit has seen.
+    public func championAsEvaluated(_ series: SeriesID, lead: Int = 1) throws -> (RegisteredModel, Data)? {
+        try model(series, where: "status = 'approved' and lead_days = $3", [lead], json: "coalesce(holdout_model_json, model_json)")
     }
 
     /// One version of a series with its XGBoost JSON.
@@ -126,25 +129,26 @@ public struct ModelRegistry {
         try model(series, where: "model_version = $3", [version])
     }
 
-    /// The version that was champion at `instant` (from the status history), for backfills.
-    public func champion(_ series: SeriesID, at instant: String) throws -> (RegisteredModel, Data)? {
+    /// The version that was champion of a lead at `instant` (from the status history), for backfills.
+    public func champion(_ series: SeriesID, at instant: String, lead: Int = 1) throws -> (RegisteredModel, Data)? {
         let history = table.replacingOccurrences(of: ".model_registry", with: ".model_status_history")
         return try model(series, where: """
             model_id = (select h.model_id from \(history) h
+                        join \(table) r on r.model_id = h.model_id and r.lead_days = $4
                         where h.load_profile = $1 and h.load_segment = $2 and h.changed_at <= $3::timestamptz
                           and h.new_status = 'approved'
                           and not exists (select 1 from \(history) later
                                           where later.model_id = h.model_id and later.changed_at > h.changed_at
                                             and later.changed_at <= $3::timestamptz)
                         order by h.changed_at desc limit 1)
-            """, [instant])
+            """, [instant, lead])
     }
 
     /// Every version, newest first, optionally for one series.
     public func list(_ series: SeriesID? = nil) throws -> [RegisteredModel] {
         let rows = try connection.execute("""
             select model_id, load_profile, load_segment, model_version, status, status_reason, features::text as features,
-                   created_at::text as created_at, metrics::text as metrics
+                   created_at::text as created_at, metrics::text as metrics, lead_days
             from \(table)
             where ($1::text is null or (load_profile = $1 and load_segment = $2))
             order by load_profile, load_segment, model_version desc
@@ -206,17 +210,18 @@ public struct ModelRegistry {
         guard updated.affectedRows == 1 else { throw RegistryError.noSuchVersion(series, version) }
     }
 
-    /// Rejects the current champion and re-approves the champion before it. Returns (from, to) versions.
-    public func rollback(_ series: SeriesID, reason: String) throws -> (from: Int, to: Int) {
+    /// Rejects the current champion of a lead and re-approves the champion of that lead before it.
+    /// Returns (from, to) versions.
+    public func rollback(_ series: SeriesID, lead: Int = 1, reason: String) throws -> (from: Int, to: Int) {
         try connection.transaction(name: "rollback \(series)") { _ in
-            guard let (current, _) = try champion(series) else { throw RegistryError.noChampion(series) }
+            guard let (current, _) = try champion(series, lead: lead) else { throw RegistryError.noChampion(series) }
             let history = table.replacingOccurrences(of: ".model_registry", with: ".model_status_history")
             let previous = try connection.execute("""
                 select r.model_version from \(history) h join \(table) r on r.model_id = h.model_id
                 where h.load_profile = $1 and h.load_segment = $2 and h.new_status = 'approved' and h.model_id <> $3
-                  and r.status = 'retired'
+                  and r.status = 'retired' and r.lead_days = $4
                 order by h.changed_at desc limit 1
-                """, [series.loadProfile, series.loadSegment, current.modelID], name: "find previous champion").first?.int("model_version")
+                """, [series.loadProfile, series.loadSegment, current.modelID, lead], name: "find previous champion").first?.int("model_version")
             guard let previous else { throw RegistryError.noPreviousChampion(series) }
             try setStatus(series, version: current.version, status: "rejected", reason: reason)
             try setStatus(series, version: previous, status: "approved", reason: "restored by rollback from version \(current.version)")
@@ -228,7 +233,7 @@ public struct ModelRegistry {
                        json: String = "model_json") throws -> (RegisteredModel, Data)? {
         guard let row = try connection.execute("""
             select model_id, load_profile, load_segment, model_version, status, status_reason, features::text as features,
-                   created_at::text as created_at, metrics::text as metrics, (\(json))::text as model_json,
+                   created_at::text as created_at, metrics::text as metrics, lead_days, (\(json))::text as model_json,
                    train_start::text as fit_start, coalesce(refit_end, validation_end, train_end)::text as fit_end
             from \(table) where load_profile = $1 and load_segment = $2 and \(condition)
             """, [series.loadProfile, series.loadSegment] + extra, name: "read model \(series)").first else { return nil }
@@ -239,11 +244,13 @@ public struct ModelRegistry {
     }
 
     static func decode(_ row: QueryResult.Row) -> RegisteredModel {
-        RegisteredModel(modelID: row.int("model_id") ?? 0,
+        var model = RegisteredModel(modelID: row.int("model_id") ?? 0,
                         series: SeriesID(loadProfile: row.string("load_profile") ?? "", loadSegment: row.string("load_segment") ?? ""),
                         version: row.int("model_version") ?? 0, status: row.string("status") ?? "",
                         statusReason: row.string("status_reason"), features: parseTextArray(row.string("features") ?? "{}"),
                         createdAt: row.string("created_at") ?? "", metrics: row.string("metrics") ?? "{}")
+        model.leadDays = row.int("lead_days") ?? 1
+        return model
     }
 
     /// A text[] literal with every element quoted, so names with commas or quotes survive.

@@ -25,7 +25,8 @@ public struct SeriesDayForecast: Sendable {
 }
 
 /// Forecasts every hour of target days for one series with a registered model, each day as known at
-/// its run time: `runTime` for an issued day-ahead run (its start), else D - 1 at the policy's issue time.
+/// its run time: `runTime` for an issued run (its start), else D - lead at the policy's issue time, where
+/// the lead is the model's (the policy's lead picks the champion: 1 day-ahead, 2 for D+2, ...).
 public struct SeriesForecaster: Sendable {
     public let query: FeatureQuery
     public let layout: SchemaLayout
@@ -55,7 +56,7 @@ public struct SeriesForecaster: Sendable {
                          runTime: String? = nil, on connection: Connection) throws -> [SeriesDayForecast] {
         let registry = ModelRegistry(connection: connection, layout: layout)
         let asOf = runTime.map { AsOfRule(runTime: $0) } ?? .dayAhead(issueTime: policy.issueTime)
-        if policy.fallbackToBaseline, !choice.isVersion, try !registry.hasChampion(series) {
+        if policy.fallbackToBaseline, !choice.isVersion, try !registry.hasChampion(series, lead: policy.leadDays) {
             return try coldStart(series, targetDates: targetDates, kind: kind, asOf: asOf, on: connection)
         }
         var resolved: [(date: String, model: Result<(RegisteredModel, Data, String), Error>)] = []
@@ -99,6 +100,7 @@ public struct SeriesForecaster: Sendable {
     private func forecastRange(_ series: SeriesID, start: String, end: String, model: RegisteredModel, json: Data,
                                kind: ForecastKind, asOf: AsOfRule, on connection: Connection) throws -> [String: Result<[ForecastRow], Error>] {
         let document = try JSONCoding.decode(MetricsDocument.self, from: model.metrics)
+        let lead = document.featureSettings.leadDays
         let data = try query.fetch(on: connection, layout: layout, series: series, start: start, end: end,
                                    settings: document.featureSettings, requireTarget: false, asOf: asOf)
         guard model.features.allSatisfy(data.matrix.featureNames.contains) else {
@@ -149,7 +151,7 @@ public struct SeriesForecaster: Sendable {
                     }
                     row = ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
                                       prediction: value, lower: nil, upper: nil, modelVersion: model.version,
-                                      asOfDate: Self.dayBefore(key.localDate),
+                                      asOfDate: Self.runDate(key.localDate, lead: lead),
                                       outOfDistribution: ["weather missing: seasonal-naive fallback"])
                     row.fallback = "seasonal_naive"
                 } else {
@@ -157,11 +159,12 @@ public struct SeriesForecaster: Sendable {
                     let bounds = document.intervals.bounds(prediction: prediction, hour: key.localHour)
                     row = ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
                                       prediction: prediction, lower: bounds.lower, upper: bounds.upper, modelVersion: model.version,
-                                      asOfDate: Self.dayBefore(key.localDate),
+                                      asOfDate: Self.runDate(key.localDate, lead: lead),
                                       outOfDistribution: Self.outOfRange(matrix, row: index, ranges: document.featureRanges))
                     row.drivers = try ForecastDrivers.json(contributions, row: index, features: model.features)
                 }
                 row.kind = kind
+                row.leadDays = lead
                 row.runTime = key.runTime
                 row.weatherIssuedAt = key.weatherIssuedAt
                 row.sqmdKnownAt = key.sqmdKnownAt
@@ -180,7 +183,7 @@ public struct SeriesForecaster: Sendable {
     /// A series with no model yet (cold start, e.g. too little history to train): with the seasonal-naive
     /// fallback allowed, its baseline (the same hour at the shortest weekly lag, else its 28-day same-hour
     /// mean, as known at each day's run time), flagged `fallback = 'seasonal_naive'` with model version 0
-    /// and no interval, instead of no forecast. The delay and lags are the catalog's.
+    /// and no interval, instead of no forecast. The delay and lags are the catalog's, at the policy's lead.
     private func coldStart(_ series: SeriesID, targetDates: [String], kind: ForecastKind, asOf: AsOfRule,
                            on connection: Connection) throws -> [SeriesDayForecast] {
         var output = targetDates.filter { LocalDate($0) == nil }.map {
@@ -188,7 +191,8 @@ public struct SeriesForecaster: Sendable {
         }
         let dates = targetDates.filter { LocalDate($0) != nil }.sorted()
         guard let first = dates.first, let last = dates.last else { return output }
-        let settings = try FeatureSettings.catalog(series, layout: layout, on: connection)
+        let lead = policy.leadDays
+        let settings = try FeatureSettings.catalog(series, leadDays: lead, layout: layout, on: connection)
         let data = try query.fetch(on: connection, layout: layout, series: series, start: first, end: last, settings: settings,
                                    requireTarget: false, asOf: asOf)
         let baseline = SeasonalNaive(settings: settings)
@@ -200,10 +204,12 @@ public struct SeriesForecaster: Sendable {
                 guard let value = baseline.value(data.matrix, row: index) else { dayRows = []; break }
                 let key = data.keys[index]
                 var row = ForecastRow(series: series, hourStart: key.hourStart, localDate: key.localDate, localHour: key.localHour,
-                                      prediction: value, lower: nil, upper: nil, modelVersion: 0, asOfDate: Self.dayBefore(key.localDate),
+                                      prediction: value, lower: nil, upper: nil, modelVersion: 0,
+                                      asOfDate: Self.runDate(key.localDate, lead: lead),
                                       outOfDistribution: ["no model yet: seasonal-naive fallback"])
                 row.fallback = "seasonal_naive"
                 row.kind = kind
+                row.leadDays = lead
                 row.runTime = key.runTime
                 row.weatherIssuedAt = key.weatherIssuedAt
                 row.sqmdKnownAt = key.sqmdKnownAt
@@ -216,9 +222,9 @@ public struct SeriesForecaster: Sendable {
         return output
     }
 
-    /// `as_of_date` of a row: D - 1, the day a day-ahead forecast of D is made (run_time has the instant).
-    static func dayBefore(_ target: String) -> String {
-        LocalDate(target).map { $0.adding(days: -1).description } ?? target
+    /// `as_of_date` of a row: D - lead, the day a forecast of D is made (run_time has the instant).
+    static func runDate(_ target: String, lead: Int) -> String {
+        LocalDate(target).map { $0.adding(days: -lead).description } ?? target
     }
 
     /// Features of a row that are missing or outside the range seen in training. Calendar features are
@@ -239,24 +245,30 @@ public struct SeriesForecaster: Sendable {
 
     private func chooseModel(_ series: SeriesID, target: String, choice: ModelChoice, registry: ModelRegistry,
                              connection: Connection) throws -> (RegisteredModel, Data, String) {
+        let lead = policy.leadDays
         switch choice {
         case let .version(version):
             guard let (model, json) = try registry.version(series, version) else { throw RegistryError.noSuchVersion(series, version) }
             return (model, json, "version \(version) as requested")
         case .champion:
-            guard let (model, json) = try registry.champion(series) else { throw ForecastError.noChampion(series) }
+            guard let (model, json) = try registry.champion(series, lead: lead) else {
+                throw ForecastError.noChampion(series, lead: lead)
+            }
             return (model, json, "champion version \(model.version)")
         case .championAtRunTime:
             let instant = try connection.execute("""
-                select ((($1::date - 1) + $4::time) at time zone l.time_zone)::text as instant
+                select ((($1::date - $5::int) + $4::time) at time zone l.time_zone)::text as instant
                 from \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog c
                 join \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l on l.location = c.location
                 where c.load_profile = $2 and c.load_segment = $3
-                """, [target, series.loadProfile, series.loadSegment, policy.issueTime], name: "run time of a backtest day").first?.string("instant")
-            if let instant, let (model, json) = try registry.champion(series, at: instant) {
+                """, [target, series.loadProfile, series.loadSegment, policy.issueTime, lead],
+                name: "run time of a backtest day").first?.string("instant")
+            if let instant, let (model, json) = try registry.champion(series, at: instant, lead: lead) {
                 return (model, json, "version \(model.version), champion at the run time")
             }
-            guard let (model, json) = try registry.champion(series) else { throw ForecastError.noChampion(series) }
+            guard let (model, json) = try registry.champion(series, lead: lead) else {
+                throw ForecastError.noChampion(series, lead: lead)
+            }
             return (model, json, "current champion version \(model.version) (no model was champion at the run time)")
         }
     }
@@ -264,7 +276,7 @@ public struct SeriesForecaster: Sendable {
 
 public enum ForecastError: Error, CustomStringConvertible {
     case badDate(String)
-    case noChampion(SeriesID)
+    case noChampion(SeriesID, lead: Int = 1)
     case featuresMissing(series: SeriesID, version: Int, missing: [String])
     case inconsistentModel(series: SeriesID, version: Int, listed: Int, inModel: Int)
     case missingWeather(series: SeriesID, date: String, missingHours: Int, hours: Int, runTime: String, baselineMissing: Bool = false)
@@ -274,7 +286,10 @@ public enum ForecastError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .badDate(text): return "'\(text)' is not a date; use YYYY-MM-DD."
-        case let .noChampion(series):
+        case let .noChampion(series, lead) where lead > 1:
+            return "Series \(series) has no approved model for lead \(lead) (D+\(lead)); train one (gridcast train --series "
+                + "\(series) --lead-days \(lead)) or approve a version of that lead (gridcast models approve)."
+        case let .noChampion(series, _):
             return "Series \(series) has no approved model; train one (gridcast train --series \(series)) or approve a version (gridcast models approve)."
         case let .inconsistentModel(series, version, listed, inModel):
             return "Model \(series) version \(version) does not match its registry row: model_json was trained on \(inModel) "

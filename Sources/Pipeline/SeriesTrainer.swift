@@ -321,7 +321,7 @@ public struct SeriesTrainer: Sendable {
     /// this matrix lacks (then it cannot be compared, and the reason says so through its absence).
     private func championScore(registry: ModelRegistry, series: SeriesID, data: SeriesFeatures, rows: Range<Int>,
                                actual: [Double], days: [Int]) throws -> Double? {
-        guard let (champion, json) = try registry.championAsEvaluated(series),
+        guard let (champion, json) = try registry.championAsEvaluated(series, lead: configuration.features.leadDays),
               champion.features.allSatisfy(data.matrix.featureNames.contains) else { return nil }
         let booster = try Booster(modelJSON: json, threads: threads)
         let settings = try JSONCoding.decode(MetricsDocument.self, from: champion.metrics).featureSettings
@@ -335,7 +335,8 @@ public struct SeriesTrainer: Sendable {
     /// The series' delay and lags: the configuration's, or the catalog's with the run's overrides.
     private func featureSettings(_ series: SeriesID, on connection: Connection) throws -> FeatureSettings {
         guard let overrides = configuration.catalogFeatures else { return configuration.features }
-        return try FeatureSettings.catalog(series, overrides: overrides, layout: layout, on: connection)
+        return try FeatureSettings.catalog(series, overrides: overrides, leadDays: configuration.features.leadDays,
+                                           layout: layout, on: connection)
     }
 
     /// Days of `series` a person took out of training (training_exclusions, migration 0018): date to reason.

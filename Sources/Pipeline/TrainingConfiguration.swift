@@ -83,6 +83,7 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var refit = true
     /// Where each series' delay and lags come from: nil, `features` for every series (tests, bench);
     /// else the series catalog (migration 0021), with these overrides (`train --delay-days/--lags`).
+    /// The lead (horizon) is `features.leadDays` either way (`train --lead-days`).
     public var catalogFeatures: CatalogFeatureOverrides?
 
     /// `train --delay-days` and `--lags`: each replaces the catalog's value for one run; lags not given
@@ -104,7 +105,10 @@ public struct TrainingConfiguration: Sendable, Codable {
     public func validate() throws(FeatureError) {
         if catalogFeatures == nil { try features.validate() }
         if let delay = catalogFeatures?.delayDays, let lags = catalogFeatures?.lagDays {
-            try FeatureSettings(delayDays: delay, lagDays: lags).validate()
+            try FeatureSettings(delayDays: delay, lagDays: lags, leadDays: features.leadDays).validate()
+        }
+        guard FeatureSettings.leadRange.contains(features.leadDays) else {
+            throw .invalidSetting("lead days must be 1 to \(FeatureSettings.leadRange.upperBound), got \(features.leadDays)")
         }
         guard trials >= 1 else { throw .invalidSetting("trials must be at least 1") }
         guard folds >= 1, foldDays >= 1, testDays >= 1, validationDays >= 1 else {

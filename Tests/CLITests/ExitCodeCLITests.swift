@@ -32,6 +32,13 @@ struct ExitCodeCLITests {
             select count(*) as n from gridcast_operational_dev.dayahead_load_forecasts
             where load_profile = 'RES' and load_segment = 'SOLAR' and make_date(year, month, day) = '2024-12-05'
             """) == 24)
+
+        // A day-ahead champion is no D+2 champion: the message says how to train one.
+        let dPlusTwo = try warehouse.gridcast(["forecast", "--series", "RES-SOLAR", "--date", "2024-12-05", "--lead-days", "2",
+                                               "--json"])
+        #expect(dPlusTwo.exitCode == 6, "\(dPlusTwo.stderr)")
+        let error = (try Self.json(dPlusTwo.stdout)["failures"] as? [[String: Any]])?.first?["error"] as? String
+        #expect(error?.contains("--lead-days 2") == true, "\(dPlusTwo.stdout)")
     }
 
     @Test("argument errors print a JSON object too: a bad --date exits 64 before anything connects")
@@ -41,6 +48,8 @@ struct ExitCodeCLITests {
             (["backfill", "--series", "RES-SOLAR", "--from", "2024-12-01", "--to", "soon", "--json"], "backfill", "--to 'soon'"),
             (["migrate", "--env", "staging", "--json"], "migrate", "staging"),
             (["models", "list", "--no-such-option", "--json"], "models list", "no-such-option"),
+            (["train", "--series", "RES-SOLAR", "--lead-days", "8", "--json"], "train", "lead days must be 1 to 7"),
+            (["forecast", "--series", "RES-SOLAR", "--lead-days", "0", "--json"], "forecast", "--lead-days must be 1"),
         ]
         for run in runs {
             // PGHOST points nowhere: a run that tried to connect would fail with 3, not 64.

@@ -211,7 +211,7 @@ struct ExtensionScoringTests {
         #expect(sqlstate(as: nil, predict, [registry, id + 1000]) == "P0002")
     }
 
-    @Test("version 0.1 installs and updates to 0.2 (registry functions), 0.3 (calendar), 0.4 (forecast) 0.5 (refit window) 0.6 (bound feature parameters) and the default 0.7 (target base)")
+    @Test("version 0.1 installs and updates to 0.2 (registry functions), 0.3 (calendar), 0.4 (forecast) 0.5 (refit window) 0.6 (bound feature parameters), 0.7 (target base) and the default 0.8 (leads)")
     func upgradePath() throws {
         try ExtensionInstall.ensure()
         let connection = try TestCluster.freshConnection("extup")
@@ -228,7 +228,7 @@ struct ExtensionScoringTests {
         #expect(try connection.execute("select gridcast_holiday('2024-12-25') as h", name: "0.3").first?.string("h") == "Christmas Day")
         try connection.execute("alter extension gridcast update", name: "update to the default")
         #expect(try connection.execute("select extversion from pg_extension where extname = 'gridcast'", name: "version")
-            .first?.string("extversion") == "0.7")
+            .first?.string("extversion") == "0.8")
         #expect(try Self.forecastSearchPath(connection) == "search_path=public, pg_catalog, pg_temp")
         let featuresSource = try connection.execute("select prosrc from pg_proc where proname = 'gridcast_features'",
                                                     name: "0.6 source").first?.string("prosrc") ?? ""
@@ -236,6 +236,12 @@ struct ExtensionScoringTests {
         #expect(try connection.execute("""
             select count(*) as n from pg_proc where proname = 'gridcast_features' and 'target_base' = any(proargnames)
             """, name: "0.7 target base").first?.int("n") == 1)
+        // 0.8: each of the three takes the lead, and one function of each name is left (no ambiguous overload).
+        let leads = try connection.execute("""
+            select proname, count(*) as n, bool_and('lead' = any(proargnames)) as lead from pg_proc
+            where proname in ('gridcast_model', 'gridcast_features', 'gridcast_forecast') group by proname
+            """, name: "0.8 leads").rows
+        #expect(leads.count == 3 && leads.allSatisfy { $0.int("n") == 1 && $0.bool("lead") == true }, "\(leads)")
     }
 
     @Test("created in a schema of the DBA's choice, gridcast_forecast() finds its helpers there whatever the caller's path")

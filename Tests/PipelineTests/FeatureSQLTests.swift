@@ -59,7 +59,7 @@ struct HolidayCodeFeatureTests {
     }
 }
 
-/// The feature SQL takes its values as bound parameters ($1 ... $12): what gridcast binds and what a
+/// The feature SQL takes its values as bound parameters ($1 ... $13): what gridcast binds and what a
 /// DBA runs by hand from `gridcast features print` must be the same query with the same result.
 @Suite("Feature SQL with bound parameters")
 struct FeatureParameterTests {

@@ -117,7 +117,7 @@ struct SQLForecastTests {
         #expect(finding.count == 1 && finding.first?.observed == 1, "\(finding)")
         #expect(finding.first.map { $0.detail.contains("gridcast 0.6") && $0.detail.contains("\(Self.series)")
                                     && $0.detail.contains("ALTER EXTENSION gridcast UPDATE") } == true, "\(finding)")
-        try connection.execute("alter extension gridcast update", name: "update to 0.7")
+        try connection.execute("alter extension gridcast update", name: "update to the default")
         #expect(try outdated().isEmpty)
         let runID = try Self.cliForecast(["2024-07-10", "2024-11-03"], on: connection)
         for date in ["2024-07-10", "2024-11-03"] {

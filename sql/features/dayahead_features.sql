@@ -1,5 +1,6 @@
 -- dayahead_features.sql: the feature matrix of one series, one row per local hour of the target dates,
--- each computed from what was known at that day's run time (the as-of instant of its forecast).
+-- each computed from what was known at that day's run time (the as-of instant of its forecast). Day-ahead
+-- by default; with a lead of 2 or 3 days the same rules as known on D - 2 or D - 3 (D+2, D+3 horizons).
 --
 -- Computes, in the warehouse: the target (net load of the series' rate groups, hours with enough
 -- meters only), same-hour lags and rolling means, the newest known day's profile shape, the hour's
@@ -14,21 +15,22 @@
 --   $2  text        load segment: SOLAR | NONSOLAR
 --   $3  date        first target date (local)
 --   $4  date        last target date (local)
---   $5  int         SQMD delay: a target day D may use trade dates <= D - 1 - delay
---   $6  int[]       same-hour lags in days, e.g. '{21,28,35,42,364}'; each >= delay + 1 (gridcast checks)
+--   $5  int         SQMD delay: a target day D may use trade dates <= D - lead - delay
+--   $6  int[]       same-hour lags in days, e.g. '{21,28,35,42,364}'; each >= delay + lead (gridcast checks)
 --   $7  bool        true: hours with an actual only (training); false: every hour (forecasting)
 --   $8  date        oldest trade date to read: start - longest lag - 35 days
 --   $9  timestamptz one as-of instant for every target day (a live run: now), or NULL for each day's
---                   own: D - 1 at the issue time, local
---   $10 time        local time of day a day-ahead forecast is issued on D - 1, e.g. '09:00'
+--                   own: D - lead at the issue time, local
+--   $10 time        local time of day a forecast is issued on D - lead, e.g. '09:00'
 --   $11 text        weather: as_known (only weather issued at or before the run time),
 --                   as_issued_or_observed (that, else observed: training), observed (hindsight only)
 --   $12 timestamptz targets (labels) as known at this instant (the run's start)
+--   $13 int         lead in days: 1 day-ahead (forecast made on D - 1), 2 or 3 for D+2 and D+3
 -- Identifier placeholders: {{input_schema}}, {{operational_schema}}.
 --
 -- As-known rules (SPEC 8): the lags and rolling means of day D use, per SQMD key, the newest submission
 -- whose available_at is at or before D's run time (Initial until its Final arrives), and never a trade
--- date after D - 1 - delay, even if a lag were set shorter; the weather of an hour is the newest row
+-- date after D - lead - delay, even if a lag were set shorter; the weather of an hour is the newest row
 -- issued at or before the run time (an observation is issued at its own hour, so observed values are
 -- only ever used for hours before the run time). The lineage columns say what was used: run_time,
 -- weather_issued_at (newest issue time of the hour's weather) and sqmd_known_at (newest SQMD arrival
@@ -45,7 +47,10 @@ with params as (
            $9::timestamptz  as run_time,
            $10::time        as issue_time,
            $11::text        as weather_mode,
-           $12::timestamptz as known_at
+           $12::timestamptz as known_at,
+           $13::int         as lead_days,
+           -- days back of the newest trade date a run may know: D - lead - delay
+           $5::int + $13::int as newest_back
 ),
 series as (
     select c.load_profile, c.load_segment, c.location, c.meter_threshold, l.time_zone, l.heating_base_c, l.cooling_base_c
@@ -53,10 +58,10 @@ series as (
     join {{input_schema}}.weather_locations l on l.location = c.location
     join params p on c.load_profile = p.load_profile and c.load_segment = p.load_segment
 ),
--- Each target day and its run time: one given instant, or D - 1 at the issue time in local time.
+-- Each target day and its run time: one given instant, or D - lead at the issue time in local time.
 target_days as (
-    select d::date                                                                    as local_date,
-           coalesce(p.run_time, ((d::date - 1) + p.issue_time) at time zone s.time_zone) as run_time
+    select d::date                                                                              as local_date,
+           coalesce(p.run_time, ((d::date - p.lead_days) + p.issue_time) at time zone s.time_zone) as run_time
     from params p
     cross join series s
     cross join generate_series(p.start_date, p.end_date, interval '1 day') as d
@@ -75,9 +80,9 @@ offsets as (
     from params p
     cross join lateral (select unnest(p.lag_days)
                         union all
-                        select generate_series(p.delay_days + 1, p.delay_days + 28)) as o(days_back)
+                        select generate_series(p.newest_back, p.newest_back + 27)) as o(days_back)
 ),
--- Each target day with each trade date its history reads, at most D - 1 - delay (the leakage guard,
+-- Each target day with each trade date its history reads, at most D - lead - delay (the leakage guard,
 -- whatever the lags say). Materialized, so the join below is a hash join on the trade date rather than
 -- a nested loop over every vintage.
 day_offsets as materialized (
@@ -85,7 +90,7 @@ day_offsets as materialized (
     from target_days td
     cross join offsets o
     cross join params p
-    where o.days_back >= p.delay_days + 1
+    where o.days_back >= p.newest_back
 ),
 -- The series' SQMD rows from far enough back for the longest lag, each with the span in which it was
 -- the newest known submission of its key. The filters use the parameters directly (not a join with
@@ -146,15 +151,15 @@ lags as (
            on h.target_date = t.local_date and h.days_back = l.days and h.local_hour = t.local_hour
     group by t.hour_start_utc
 ),
--- Per target day and clock hour: sums and counts of the 7 and 28 days behind the delay, and the newest
+-- Per target day and clock hour: sums and counts of the 7 and 28 days behind the delay and lead, and the newest
 -- arrival behind all its history. The rolling means divide them; the daily figures add them up over
 -- the day's hours rather than reading the history a second time.
 hour_sums as (
     select h.target_date, h.local_hour,
-           sum(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7)    as sum_7d,
-           count(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 7)  as n_7d,
-           sum(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 28)   as sum_28d,
-           count(h.net_load_kwh) filter (where h.days_back <= p.delay_days + 28) as n_28d,
+           sum(h.net_load_kwh) filter (where h.days_back <= p.newest_back + 6)    as sum_7d,
+           count(h.net_load_kwh) filter (where h.days_back <= p.newest_back + 6)  as n_7d,
+           sum(h.net_load_kwh) filter (where h.days_back <= p.newest_back + 27)   as sum_28d,
+           count(h.net_load_kwh) filter (where h.days_back <= p.newest_back + 27) as n_28d,
            max(h.known_from)                                                     as known_at
     from history h
     cross join params p
@@ -169,14 +174,14 @@ daily as (
     from hour_sums
     group by target_date
 ),
--- The newest day the delay lets a run know (trade date D - 1 - delay): each hour minus that day's mean,
+-- The newest day the delay lets a run know (trade date D - lead - delay): each hour minus that day's mean,
 -- the shape of the latest known profile. A difference, not a ratio: solar net load crosses zero.
 newest_day as (
     select h.target_date, h.local_hour,
            h.net_load_kwh - avg(h.net_load_kwh) over (partition by h.target_date) as shape
     from history h
     cross join params p
-    where h.days_back = p.delay_days + 1
+    where h.days_back = p.newest_back
 ),
 -- The label: the hour's net load as known when the run started (Final where it has arrived).
 labels as (
@@ -299,7 +304,7 @@ select t.hour_start_utc,
        avg(w.temperature_2m) over (partition by t.local_date) as day_mean_temperature,
        pt.mean_1d_before                                as temperature_mean_1d_before,
        pt.mean_3d_before                                as temperature_mean_3d_before,
-       -- history, as known at the run time, trade dates up to target date - 1 - delay
+       -- history, as known at the run time, trade dates up to target date - lead - delay
        g.same_hour_lags,
        h.mean_7d                                        as same_hour_mean_7d,
        h.mean_28d                                       as same_hour_mean_28d,

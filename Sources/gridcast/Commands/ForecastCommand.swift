@@ -23,6 +23,11 @@ struct ForecastOptions: ParsableArguments {
             help: "Local time HH:MM on D-1 at which a backtest of day D is as of (the daily schedule's issue time).")
     var issueTime: String = AsOfRule.defaultIssueTime
 
+    @Option(name: .customLong("lead-days"),
+            help: ArgumentHelp("Forecast with the champion of this lead: 1 day-ahead (default), 2 for D+2, 3 for D+3 "
+                + "(each trained with train --lead-days); a backtest of day D is then as of D-N.", valueName: "N"))
+    var leadDays: Int = 1
+
     @Flag(name: .customLong("allow-missing-weather"),
           help: "Forecast a day whose weather forecast lacks hours anyway (those hours flagged out of distribution).")
     var allowMissingWeather = false
@@ -34,11 +39,16 @@ struct ForecastOptions: ParsableArguments {
         guard AsOfRule.parseIssueTime(issueTime) != nil else {
             throw ValidationError("--issue-time '\(issueTime)' is not a local time HH:MM (e.g. 09:00).")
         }
+        guard FeatureSettings.leadRange.contains(leadDays) else {
+            throw ValidationError("--lead-days must be 1 (day-ahead) to \(FeatureSettings.leadRange.upperBound), got \(leadDays).")
+        }
     }
 
     var policy: ForecastPolicy {
-        ForecastPolicy(issueTime: AsOfRule.parseIssueTime(issueTime) ?? AsOfRule.defaultIssueTime,
-                       allowMissingWeather: allowMissingWeather, fallbackToBaseline: fallback == .seasonalNaive)
+        var policy = ForecastPolicy(issueTime: AsOfRule.parseIssueTime(issueTime) ?? AsOfRule.defaultIssueTime,
+                                    allowMissingWeather: allowMissingWeather, fallbackToBaseline: fallback == .seasonalNaive)
+        policy.leadDays = leadDays
+        return policy
     }
 }
 
@@ -71,9 +81,10 @@ enum ForecastExecution {
             run.policy = forecast.policy
             run.logger = logger
             var result: ForecastRunResult?
-            struct Arguments: Encodable { let series: [String]; let dates: [String]; let modelVersion: Int? }
-            let failure = try RunLogging.record(options, kind: kind, arguments: Arguments(series: series.map(\.description), dates: targetDates,
-                                                                           modelVersion: forecast.modelVersion), logger: logger) { runID in
+            struct Arguments: Encodable { let series: [String]; let dates: [String]; let modelVersion: Int?; let leadDays: Int }
+            let arguments = Arguments(series: series.map(\.description), dates: targetDates, modelVersion: forecast.modelVersion,
+                                      leadDays: forecast.leadDays)
+            let failure = try RunLogging.record(options, kind: kind, arguments: arguments, logger: logger) { runID in
                 let outcome: ForecastRunResult
                 if let name = seriesOptions.queue {
                     let queue = WorkQueue(name: name, task: .forecast, layout: layout)
@@ -187,7 +198,7 @@ struct ForecastCommand: ParsableCommand {
     @OptionGroup var seriesOptions: SeriesOptions
     @OptionGroup var forecast: ForecastOptions
 
-    @Option(help: "Target date YYYY-MM-DD (default: tomorrow in the series' time zone); the run is as of the day before.")
+    @Option(help: "Target date YYYY-MM-DD (default: tomorrow in the series' time zone, or N days ahead with --lead-days N).")
     var date: String?
 
     func validate() throws {
@@ -196,11 +207,12 @@ struct ForecastCommand: ParsableCommand {
     }
 
     func run() throws {
-        let date = self.date
+        let date = self.date, lead = forecast.leadDays
         try ForecastExecution.run(options, kind: .forecast, command: "forecast", series: seriesOptions, forecast: forecast,
                                   dates: { connection, series in
                                       if let date { return series.map { ($0, [date]) } }
-                                      let tomorrow = try ForecastRun.tomorrow(of: series, on: connection, layout: options.layout)
+                                      let tomorrow = try ForecastRun.tomorrow(of: series, lead: lead, on: connection,
+                                                                              layout: options.layout)
                                       return series.map { ($0, tomorrow[$0].map { [$0] } ?? []) }
                                   }, model: .champion, mode: .dayAhead)
     }

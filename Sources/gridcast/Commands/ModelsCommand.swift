@@ -24,10 +24,14 @@ struct ModelsCommand: ParsableCommand {
                 var rows: [JSONValue] = []
                 for model in models {
                     if !options.json {
-                        print("\(model.series.description.padding(toLength: 16, withPad: " ", startingAt: 0)) v\(model.version)\t\(model.status.padding(toLength: 10, withPad: " ", startingAt: 0)) \(model.createdAt.prefix(19))  \(model.statusReason ?? "")")
+                        let series = model.series.description.padding(toLength: 16, withPad: " ", startingAt: 0)
+                        let status = model.status.padding(toLength: 10, withPad: " ", startingAt: 0)
+                        let lead = model.leadDays == 1 ? "D+1" : "D+\(model.leadDays)"
+                        print("\(series) v\(model.version)\t\(lead) \(status) \(model.createdAt.prefix(19))  \(model.statusReason ?? "")")
                     }
                     rows.append(["series": .string(model.series.description), "version": .int(model.version), "status": .string(model.status),
-                                 "reason": .optional(model.statusReason), "created_at": .string(model.createdAt)])
+                                 "reason": .optional(model.statusReason), "created_at": .string(model.createdAt),
+                                 "lead_days": .int(model.leadDays)])
                 }
                 return ["models": .array(rows)]
             }
@@ -117,6 +121,8 @@ struct ModelsCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: "The series, e.g. RES-SOLAR.") var series: String
         @Option(help: "Why.") var reason: String = "rolled back manually"
+        @Option(name: .customLong("lead-days"), help: "The champion of this lead (1 day-ahead, 2 for D+2, ...).")
+        var leadDays: Int = 1
 
         func validate() throws {
             guard SeriesID(series) != nil else { throw ValidationError("'\(series)' is not PROFILE-SEGMENT (e.g. RES-SOLAR).") }
@@ -125,9 +131,11 @@ struct ModelsCommand: ParsableCommand {
         func run() throws {
             try CommandRunner.run(options, command: "models rollback") { logger in
                 let id = SeriesID(series)!
-                let (from, to) = try ModelRegistry(connection: try options.connect(logger), layout: options.layout).rollback(id, reason: reason)
+                let registry = ModelRegistry(connection: try options.connect(logger), layout: options.layout)
+                let (from, to) = try registry.rollback(id, lead: leadDays, reason: reason)
                 if !options.json { print("\(id): version \(from) rejected, version \(to) restored as champion.") }
-                return ["series": .string(id.description), "from_version": .int(from), "to_version": .int(to)]
+                return ["series": .string(id.description), "from_version": .int(from), "to_version": .int(to),
+                        "lead_days": .int(leadDays)]
             }
         }
     }

@@ -42,6 +42,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Data delay in days for this run (default: each series' series_catalog.delay_days).") var delayDays: Int?
     @Option(help: "Same-hour lags in days, comma-separated, each at least delay + 1 (default: series_catalog.lag_days, else the delay's defaults).")
     var lags: String?
+    @Option(name: .customLong("lead-days"),
+            help: ArgumentHelp("The horizon the model learns: 1 day-ahead (default), 2 for D+2, 3 for D+3 (the 72-hour "
+                + "horizon), each row as known N days before its day; the model competes with, and replaces, the champion "
+                + "of the same lead only. Lags shorter than delay + N are dropped.", valueName: "N"))
+    var leadDays: Int = 1
     @Option(help: "Nominal coverage of the prediction intervals.") var coverage: Double = 0.8
     @Option(help: "Approve only when skill (1 - RMSE/baseline RMSE) is at least this.") var minimumSkill: Double = 0
     @Option(help: "Approve only when test MAPE (percent) is at most this.") var maximumMape: Double?
@@ -83,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         configuration.validationDays = validationDays
         configuration.historyDays = historyDays
         configuration.endDate = endDate
+        configuration.features.leadDays = leadDays
         configuration.catalogFeatures = .init(delayDays: delayDays, lagDays: lags.map { text in
             text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         })
@@ -152,7 +158,7 @@ struct TrainCommand: ParsableCommand {
                     rows.append(["series": .string(id.description), "version": .int(trained.version), "status": .string(trained.status),
                                  "reason": .string(trained.reason), "rmse": .number(trained.model.rmse), "baseline_rmse": .number(trained.baseline.rmse),
                                  "skill": .number(trained.skill), "mape": .number(trained.model.mape), "learns": .string(trained.learns),
-                                 "seconds": .number(trained.seconds)])
+                                 "seconds": .number(trained.seconds), "lead_days": .int(leadDays)])
                 case let .failure(error):
                     failures += 1
                     let message = options.target.redact("\(error)")
