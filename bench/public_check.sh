@@ -5,7 +5,8 @@
 # (telemetry, known the next day), each trained through 2014-10-31 and backfilled over Nov-Dec 2014 as
 # known on each D - 1 at 09:00; the peer learns from the same days and predicts the same hours.
 # Prints, per delay, RMSE (kWh), MAPE and WAPE (%) and skill (1 - RMSE / seasonal naive's RMSE) of both,
-# and the share of hours inside gridcast's prediction interval (80% nominal).
+# and the share of hours inside gridcast's prediction interval (80% nominal). LEAD=2 or 3 does the same for
+# D+2 or D+3 (`--lead-days`): each day as known on D - LEAD, the peer's lags as far back as that allows.
 # Starts its own PostgreSQL as the postgres user in $WORK (default /tmp/gridcast-public); run as root after
 # ./setup --no-run (release build). The Python packages go into .gridcast/public-python (its own venv).
 #   TRIALS=50 bench/public_check.sh
@@ -44,7 +45,9 @@ sql -c "insert into gridcast_operational_dev.series_catalog
 $G load holidays "$D/data/holidays.csv"
 $G load sqmd --location melbourne "$D/data/sqmd.csv"
 $G load weather --location melbourne "$D/data/weather.json"
-$G load weather --location melbourne --kind forecast --lead-hours 48 "$D/data/weather.json"
+# The observed weather as a "forecast" issued early enough for every hour of D at the run time on D - LEAD.
+LEAD=${LEAD:-1}
+$G load weather --location melbourne --kind forecast --lead-hours $((24 * (LEAD + 1))) "$D/data/weather.json"
 $G calendar fill --location melbourne --from 2013-12-01 --to 2015-01-10
 # Rolling origins: each origin's models learn up to it and forecast every day to the next origin.
 from=""
@@ -52,14 +55,14 @@ for end in $ORIGINS $TEST_TO; do
   if [ -n "$from" ]; then
     for s in VIC14 VIC1; do
       v=$(sql -c "select max(model_version) from gridcast_operational_dev.model_registry where load_profile = '$s'")
-      $G backfill --series $s-NONSOLAR --model-version "$v" --from "$from" --to "$end"
+      $G backfill --series $s-NONSOLAR --model-version "$v" --from "$from" --to "$end" --lead-days "$LEAD"
     done
   fi
   [ "$end" = "$TEST_TO" ] && break
-  $G train --all --end-date "$end" --trials "${TRIALS:-50}" --history-days 400 ${TRAIN_ARGS:-}
+  $G train --all --end-date "$end" --trials "${TRIALS:-50}" --history-days 400 --lead-days "$LEAD" ${TRAIN_ARGS:-}
   from=$(date -d "$end + 1 day" +%F)
 done
-"$PY/bin/python" "$ROOT/bench/public/peer_mlforecast.py" --input "$D/data/hourly.csv" --delays 14,1 \
+"$PY/bin/python" "$ROOT/bench/public/peer_mlforecast.py" --input "$D/data/hourly.csv" --delays 14,1 --lead "$LEAD" \
   --origins "${ORIGINS// /,}" --test-to $TEST_TO > "$D/peer.json"
 
 echo "delay method hours rmse_kwh mape_pct wape_pct skill interval_coverage_pct" >&3
@@ -72,7 +75,7 @@ from gridcast_operational_dev.dayahead_load_forecasts f
 join gridcast_operational_dev.series_catalog c using (load_profile, load_segment)
 join gridcast_operational_dev.series_actuals_hourly a
   on a.load_profile = f.load_profile and a.load_segment = f.load_segment and a.hour_start_utc = f.forecast_datetime
-where not f.in_sample and f.forecast_kind = 'backtest'
+where not f.in_sample and f.forecast_kind = 'backtest' and f.lead_days = $LEAD
 group by c.delay_days order by 1 desc" > "$D/gridcast.txt"
 "$PY/bin/python" - "$D/peer.json" "$D/gridcast.txt" >&3 <<'EOF'
 import json, sys

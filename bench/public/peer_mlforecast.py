@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""The mlforecast + LightGBM peer on a public series, day-ahead, with the same information as gridcast.
+"""The mlforecast + LightGBM peer on a public series, day-ahead (or D+N), with the same information as gridcast.
 
 What a data scientist would run beside gridcast on `hourly.csv` (bench/public/elecdemand.py): mlforecast
 builds lags and calendar features, LightGBM (the settings of bench/reference/peer_lightgbm.py) learns them,
 for each data delay d:
 
-- lags only of what is known when day D is forecast on D - 1: the same hour d + 1 .. d + 7 days back and
-  whole weeks back, and the 24- and 168-hour means ending at the newest known hour ((d + 1) x 24 hours
-  before the target), so every feature of every test hour was known at its run time;
+- lags only of what is known when day D is forecast on D - 1 (D - N with --lead N): the same hour d + N ..
+  d + N + 6 days back and whole weeks back, and the 24- and 168-hour means ending at the newest known hour
+  ((d + N) x 24 hours before the target), so every feature of every test hour was known at its run time;
 - the hour's temperature and the target day's mean temperature (the same perfect "forecast" gridcast gets),
   hour, day of week, month, day of year, work day and holiday flags (weekdays the data marks as not worked);
 - rolling origins: for each train-end date in --origins, boosting rounds chosen by early stopping on the
@@ -51,13 +51,13 @@ def read_hourly(path):
     return series
 
 
-def known_lags(delay):
-    """Same-hour lags in hours, each at least (delay + 1) days: the newest trade date known on D - 1."""
-    first = delay + 1
+def known_lags(delay, lead=1):
+    """Same-hour lags in hours, each at least (delay + lead) days: the newest trade date known on D - lead."""
+    first = delay + lead
     days = sorted(set(range(first, first + 7)) | {w * 7 for w in range(1, 6) if w * 7 >= first})
     lags = [24 * day for day in days]
     # The information rule, checked where it is made: a shorter lag would read a day not yet known.
-    assert min(lags) >= 24 * (delay + 1), (delay, lags)
+    assert min(lags) >= 24 * (delay + lead), (delay, lead, lags)
     return lags
 
 
@@ -75,7 +75,7 @@ def windows(args):
 
 
 def run_delay(series, delay, args):
-    lags = known_lags(delay)
+    lags = known_lags(delay, args.lead)
     forecast = MLForecast(models=[], freq="h", lags=lags,
                           lag_transforms={lags[0]: [RollingMean(window_size=24), RollingMean(window_size=168)]},
                           date_features=["hour", "dayofweek", "month", "dayofyear"])
@@ -83,7 +83,7 @@ def run_delay(series, delay, args):
     features = [c for c in table.columns if c not in ("unique_id", "ds", "y")]
     day = table["ds"].dt.normalize()
     x, y = table[features].astype(float), table["y"].astype(float)
-    naive_hours = 24 * 7 * -(-(delay + 1) // 7)
+    naive_hours = 24 * 7 * -(-(delay + args.lead) // 7)
     naive_all = series.set_index("ds")["y"].shift(naive_hours).to_numpy()
     predicted, actual, naive, per_window = [], [], [], []
     for train_end, test_from, test_to in windows(args):
@@ -100,7 +100,7 @@ def run_delay(series, delay, args):
         per_window.append({"train_end": str(train_end.date()), "rounds": rounds,
                            "peer": metrics(window, actual[-1]), "seasonal_naive": metrics(naive[-1], actual[-1])})
     predicted, actual, naive = np.concatenate(predicted), np.concatenate(actual), np.concatenate(naive)
-    return {"delay_days": delay, "lags_hours": lags, "features": len(features), "windows": per_window,
+    return {"delay_days": delay, "lead_days": args.lead, "lags_hours": lags, "features": len(features), "windows": per_window,
             "peer": metrics(predicted, actual), "seasonal_naive": metrics(naive, actual),
             "seasonal_naive_lag_hours": naive_hours}
 
@@ -109,6 +109,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", required=True, help="hourly.csv written by bench/public/elecdemand.py")
     parser.add_argument("--delays", default="14,1")
+    parser.add_argument("--lead", type=int, default=1, help="days before the target day its forecast is made")
     parser.add_argument("--origins", default="2014-06-30,2014-08-31,2014-10-31",
                         help="train-end dates: each model learns up to its date and forecasts the days to the next")
     parser.add_argument("--test-to", default="2014-12-31", help="last day the last origin's model forecasts")
