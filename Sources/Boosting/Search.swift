@@ -34,6 +34,11 @@ public struct TimeSeriesFolds: Sendable {
         }
         self.folds = folds
     }
+
+    /// Folds already cut (e.g. by calendar days), each training on rows before its validation block.
+    public init(folds: [(train: Range<Int>, validation: Range<Int>)]) {
+        self.folds = folds
+    }
 }
 
 /// How a search spends its fits on the candidates.
@@ -86,6 +91,8 @@ public struct RandomSearch {
 
     public struct Trial: Sendable {
         public let parameters: BoostParameters
+        /// The seed its fits used: a final fit with it on a fold's windows is that fold's fit again.
+        public let seed: UInt64
         /// Mean validation RMSE over the folds this candidate was fit on.
         public let meanRMSE: Double
         public let meanRounds: Int
@@ -144,7 +151,10 @@ public struct RandomSearch {
 
     /// Runs the search; the first trial is always the defaults, so the search never does worse than them
     /// (under halving, unless they are pruned by candidates that beat them on the newest folds).
-    public func run(matrix: FeatureMatrix, labels: [Float], folds: TimeSeriesFolds, maxRounds: Int = 1000) throws -> Outcome {
+    /// - Parameter memo: where fits on the final model's windows are remembered (rows numbered as in
+    ///   `matrix`, whose first row must be the memo's first).
+    public func run(matrix: FeatureMatrix, labels: [Float], folds: TimeSeriesFolds, maxRounds: Int = 1000,
+                    memo: FitMemo? = nil) throws -> Outcome {
         let foldMatrices = try folds.folds.map { fold in
             (train: try DMatrix(matrix.rows(fold.train), labels: Array(labels[fold.train]), threads: threads),
              validation: try DMatrix(matrix.rows(fold.validation), labels: Array(labels[fold.validation]), threads: threads))
@@ -154,20 +164,24 @@ public struct RandomSearch {
             parameters.maxRounds = maxRounds
             return parameters
         }
+        func seedOf(_ candidate: Int) -> UInt64 { seed &+ UInt64(candidate) }
         // fits[candidate][fold]: (validation RMSE, best rounds, validation predictions), filled as rungs reach them.
         typealias Fit = (rmse: Double, rounds: Int, predictions: [Float])
         var fits = Array(repeating: [Fit?](repeating: nil, count: foldMatrices.count), count: candidates.count)
         func fit(_ candidate: Int, _ fold: Int) throws {
             guard fits[candidate][fold] == nil else { return }
-            let fitted = try Trainer.fit(candidates[candidate], train: foldMatrices[fold].train, validation: foldMatrices[fold].validation,
-                                         featureNames: matrix.featureNames, patience: patience, threads: threads,
-                                         seed: seed &+ UInt64(candidate))
+            let make = {
+                try Trainer.fit(candidates[candidate], train: foldMatrices[fold].train, validation: foldMatrices[fold].validation,
+                                featureNames: matrix.featureNames, patience: patience, threads: threads, seed: seedOf(candidate))
+            }
+            let fitted = try memo?.fit(candidates[candidate], seed: seedOf(candidate), patience: patience, features: matrix.featureNames,
+                                       train: folds.folds[fold].train, validation: folds.folds[fold].validation, make: make) ?? make()
             fits[candidate][fold] = (fitted.bestValidationRMSE ?? .infinity, fitted.bestRounds,
                                      try fitted.booster.predict(foldMatrices[fold].validation))
         }
         func trial(_ candidate: Int) -> Trial {
             let done = fits[candidate].compactMap { $0 }
-            return Trial(parameters: candidates[candidate],
+            return Trial(parameters: candidates[candidate], seed: seedOf(candidate),
                          meanRMSE: done.isEmpty ? .infinity : done.map(\.rmse).reduce(0, +) / Double(done.count),
                          meanRounds: done.isEmpty ? maxRounds : done.map(\.rounds).reduce(0, +) / done.count, folds: done.count)
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// XGBoost hyperparameters that the search varies, plus the round budget.
-public struct BoostParameters: Sendable, Equatable, Codable {
+public struct BoostParameters: Sendable, Hashable, Codable {
     public var learningRate: Double = 0.1
     public var maxDepth: Int = 6
     public var minChildWeight: Double = 1

@@ -73,26 +73,32 @@ public struct SeriesTrainer: Sendable {
         let loads = data.targets.map { Float($0 ?? .nan) }
         let base = configuration.features.baseValues(data.matrix)
         let labels = zip(loads, base).map { $0 - $1 }
-        let (featureSet, votes) = try chooseFeatures(data: data, labels: labels, split: split, probe: target.probe)
+        // Fits on the final windows, kept so the final fit does not repeat one the search (or the probe) made.
+        let memo = FitMemo(train: split.train, validation: split.validation)
+        let (featureSet, votes) = try chooseFeatures(data: data, labels: labels, split: split, probe: target.probe, memo: memo)
         let features = featureSet.features
         let selected = data.matrix.columns(features)
 
         // 2. Random search over time-series folds of everything before the test window.
         let beforeTest = 0..<split.test.lowerBound
-        let rowsPerDay = max(1, beforeTest.count / max(1, Set(data.keys[beforeTest].map(\.localDate)).count))
-        let folds = TimeSeriesFolds(rowCount: beforeTest.count, foldCount: configuration.folds, validationSize: configuration.foldDays * rowsPerDay)
+        let folds = split.folds(keys: data.keys, count: configuration.folds, days: configuration.foldDays)
         var searcher = RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience,
                                     threads: threads, strategy: configuration.search)
         searcher.ensembleRule = configuration.ensemble
         let search = try searcher
-            .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds, maxRounds: configuration.maxRounds)
+            .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds, maxRounds: configuration.maxRounds,
+                 memo: memo)
 
         // 3. Final fit on the training window, rounds chosen on the validation window: the best candidate, or
-        // each member of the search's ensemble when it scored better on the folds, averaged into one model.
+        // each member of the search's ensemble when it scored better on the folds, averaged into one model. Each
+        // with the seed it had in the search, so a fold that is these windows has made the fit already.
         let members = try search.chosen.map { member in
-            try Trainer.fit(member.parameters, train: selected.rows(split.train), labels: Array(labels[split.train]),
-                            validation: (selected.rows(split.validation), Array(labels[split.validation])),
-                            patience: configuration.patience, threads: threads, seed: configuration.seed)
+            try memo.fit(member.parameters, seed: member.seed, patience: configuration.patience, features: features,
+                         train: split.train, validation: split.validation) {
+                try Trainer.fit(member.parameters, train: selected.rows(split.train), labels: Array(labels[split.train]),
+                                validation: (selected.rows(split.validation), Array(labels[split.validation])),
+                                patience: configuration.patience, threads: threads, seed: member.seed)
+            }
         }
         let final = try ModelAveraging.average(members.map(\.booster), threads: threads)
         let validationPredictions = try final.predict(DMatrix(selected.rows(split.validation), threads: threads))
@@ -119,7 +125,7 @@ public struct SeriesTrainer: Sendable {
         let rounds = memberRounds.reduce(0, +)   // trees of the deployed model: every member's
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: votes,
                                     target: target, featureSet: featureSet, rounds: rounds, memberRounds: memberRounds,
-                                    search: search,
+                                    search: search, fitsReused: memo.reused,
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
         var registration = ModelRegistration(
@@ -175,7 +181,7 @@ public struct SeriesTrainer: Sendable {
         let target: TargetChoice
         let featureSet: FeatureSetChoice
         /// Trees of the deployed model (every member's best rounds), and each member's.
-        let rounds: Int, memberRounds: [Int], search: RandomSearch.Outcome
+        let rounds: Int, memberRounds: [Int], search: RandomSearch.Outcome, fitsReused: Int
         let featureRanges: [String: [Float]]
         let weatherAsIssuedShare: Double?
 
@@ -192,6 +198,7 @@ public struct SeriesTrainer: Sendable {
             }
             metrics.searchStrategy = configuration.search.rawValue
             metrics.searchFits = search.fits
+            metrics.fitsReused = fitsReused
             metrics.weatherAsIssuedShare = weatherAsIssuedShare
             metrics.ensemble = search.ensemble.map { ensemble in
                 EnsembleMetrics(used: search.chosen.count > 1, members: ensemble.members.count,
@@ -225,18 +232,24 @@ public struct SeriesTrainer: Sendable {
     /// every feature, whose gain and permutation importance vote. Under `.auto` one more default fit, on
     /// the selection and the same windows, must validate no worse than the probe, or every feature is
     /// kept: the selection alone cost the sample's series up to 30% test RMSE (bench/README.md).
-    private func chooseFeatures(data: SeriesFeatures, labels: [Float], split: DateSplit, probe known: FittedModel?)
-        throws -> (FeatureSetChoice, votes: [String: [String]]) {
+    private func chooseFeatures(data: SeriesFeatures, labels: [Float], split: DateSplit, probe known: FittedModel?,
+                                memo: FitMemo) throws -> (FeatureSetChoice, votes: [String: [String]]) {
         let all = data.matrix.featureNames
         guard configuration.featureSet != .all else {
             return (FeatureSetChoice(features: all, name: "all", selectedRMSE: nil, allRMSE: nil), [:])
         }
         let train = data.matrix.rows(split.train), validation = data.matrix.rows(split.validation)
         let trainLabels = Array(labels[split.train]), validationLabels = Array(labels[split.validation])
-        func fitDefaults(_ train: FeatureMatrix, _ validation: FeatureMatrix) throws -> FittedModel {
-            try self.fitDefaults(train: train, labels: trainLabels, validation: validation, validationLabels: validationLabels)
+        // Default fits on the final windows: the search's first candidate (the defaults, the run's seed) on a
+        // fold that is those windows is the same fit.
+        func fitDefaults(_ train: FeatureMatrix, _ validation: FeatureMatrix, known: FittedModel? = nil) throws -> FittedModel {
+            try memo.fit(defaultParameters, seed: configuration.seed, patience: configuration.patience, features: train.featureNames,
+                         train: split.train, validation: split.validation) {
+                try known ?? self.fitDefaults(train: train, labels: trainLabels, validation: validation,
+                                              validationLabels: validationLabels)
+            }
         }
-        let probe = try known ?? fitDefaults(train, validation)
+        let probe = try fitDefaults(train, validation, known: known)
         let selection = try FeatureSelection().select(model: probe.booster, train: train, labels: trainLabels, validation: validation,
                                                       validationLabels: validationLabels, threads: threads)
         let chosen = selection.selected, allRMSE = probe.bestValidationRMSE ?? .infinity
@@ -299,13 +312,18 @@ public struct SeriesTrainer: Sendable {
         }
     }
 
+    /// XGBoost's defaults with the run's round cap: the search's first candidate.
+    private var defaultParameters: BoostParameters {
+        var defaults = BoostParameters()
+        defaults.maxRounds = configuration.maxRounds
+        return defaults
+    }
+
     /// XGBoost's defaults (with the run's round cap), early-stopped on the validation window.
     private func fitDefaults(train: FeatureMatrix, labels: [Float], validation: FeatureMatrix, validationLabels: [Float])
         throws -> FittedModel {
-        var defaults = BoostParameters()
-        defaults.maxRounds = configuration.maxRounds
-        return try Trainer.fit(defaults, train: train, labels: labels, validation: (validation, validationLabels),
-                               patience: configuration.patience, threads: threads, seed: configuration.seed)
+        try Trainer.fit(defaultParameters, train: train, labels: labels, validation: (validation, validationLabels),
+                        patience: configuration.patience, threads: threads, seed: configuration.seed)
     }
 
     /// A fit of `rounds` rounds on every row of `matrix` (no early stopping: the rounds were chosen on

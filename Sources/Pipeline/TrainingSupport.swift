@@ -22,6 +22,27 @@ struct DateSplit {
         validation = firstValidation..<firstTest
         test = firstTest..<keys.count
     }
+
+    /// Time-series folds over the rows before the test window, cut by days with actuals as the split is:
+    /// fold k (oldest first) validates on the k-th newest block of `days` days before the test window and
+    /// trains on every row before that block; a fold whose training rows would be fewer than its
+    /// validation rows is left out. One fold of `validationDays` days is exactly the training and
+    /// validation windows, so the final fit can take the search's fit of its candidate (`FitMemo`).
+    func folds(keys: [FeatureRowKey], count: Int, days: Int) -> TimeSeriesFolds {
+        var dates: [String] = []
+        for key in keys[..<test.lowerBound] where dates.last != key.localDate { dates.append(key.localDate) }
+        func firstRow(onOrAfter dayIndex: Int) -> Int {
+            dayIndex >= dates.count ? test.lowerBound : keys.firstIndex { $0.localDate >= dates[dayIndex] } ?? test.lowerBound
+        }
+        let folds = (0..<max(0, count)).reversed().compactMap { newerBlocks -> (train: Range<Int>, validation: Range<Int>)? in
+            let end = dates.count - newerBlocks * days, start = end - days
+            guard start > 0 else { return nil }
+            let validation = firstRow(onOrAfter: start)..<firstRow(onOrAfter: end)
+            guard validation.lowerBound > validation.count else { return nil }
+            return (0..<validation.lowerBound, validation)
+        }
+        return TimeSeriesFolds(folds: folds)
+    }
 }
 
 /// The seasonal-naive forecast: the same hour one week-multiple back, using the shortest weekly lag
@@ -82,6 +103,8 @@ struct MetricsDocument: Codable {
     /// halving or full, and the candidate x fold fits made; nil for models trained before they were recorded.
     var searchStrategy: String?
     var searchFits: Int?
+    /// Fits taken from the search instead of made again (probe, final members; `FitMemo`); nil before recorded.
+    var fitsReused: Int?
     /// "selected" or "all", and the validation RMSE of a default fit on each (nil before they were recorded).
     var featureSet: String?
     var featureSetValidationRMSE: [String: Double]?
@@ -104,7 +127,7 @@ struct MetricsDocument: Codable {
         case asOf = "as_of", weatherAsIssuedShare = "weather_as_issued_share"
         case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
-        case searchStrategy = "search_strategy", searchFits = "search_fits"
+        case searchStrategy = "search_strategy", searchFits = "search_fits", fitsReused = "fits_reused"
         case featureSet = "feature_set", featureSetValidationRMSE = "feature_set_validation_rmse"
         case targetValidationRMSE = "target_validation_rmse"
         case featureSettings = "feature_settings", featureRanges = "feature_ranges"

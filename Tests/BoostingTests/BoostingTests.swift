@@ -72,6 +72,43 @@ struct BoostingTests {
         #expect(first.trials.count == 4)
     }
 
+    @Test("a search whose one fold is the final windows hands its best fits to the final fit: the same boosters, not refit")
+    func memoReusesSearchFits() throws {
+        let (matrix, labels, _) = synthetic(rows: 2000, seed: 3)
+        let folds = TimeSeriesFolds(rowCount: 2000, foldCount: 1, validationSize: 240)
+        let fold = try #require(folds.folds.first)
+        let memo = FitMemo(train: fold.train, validation: fold.validation, capacity: 2)
+        let search = try RandomSearch(trials: 5, seed: 9, patience: 10, strategy: .full)
+            .run(matrix: matrix, labels: labels, folds: folds, maxRounds: 200, memo: memo)
+        #expect(search.trials.map(\.seed) == (0..<5).map { 9 + UInt64($0) })
+        // The best candidate's final fit comes from the memo; made afresh with its seed it is the same model.
+        var made = 0
+        let final = try memo.fit(search.best.parameters, seed: search.best.seed, patience: 10, features: matrix.featureNames,
+                                 train: fold.train, validation: fold.validation) {
+            made += 1
+            return try Trainer.fit(search.best.parameters, train: matrix.rows(fold.train), labels: Array(labels[fold.train]),
+                                   validation: (matrix.rows(fold.validation), Array(labels[fold.validation])), patience: 10,
+                                   seed: search.best.seed)
+        }
+        #expect(made == 0 && memo.reused == 1)
+        let fresh = try Trainer.fit(search.best.parameters, train: matrix.rows(fold.train), labels: Array(labels[fold.train]),
+                                    validation: (matrix.rows(fold.validation), Array(labels[fold.validation])), patience: 10,
+                                    seed: search.best.seed)
+        #expect(try final.booster.modelJSON() == fresh.booster.modelJSON() && final.bestRounds == fresh.bestRounds)
+        // Only the best `capacity` fits are kept; another seed, another window or a worse candidate is made.
+        let worst = try #require(search.trials.max { $0.meanRMSE < $1.meanRMSE })
+        for (parameters, seed, train) in [(search.best.parameters, search.best.seed &+ 100, fold.train),
+                                          (search.best.parameters, search.best.seed, 0..<(fold.train.upperBound - 24)),
+                                          (worst.parameters, worst.seed, fold.train)] {
+            _ = try memo.fit(parameters, seed: seed, patience: 10, features: matrix.featureNames, train: train,
+                             validation: fold.validation) {
+                made += 1
+                return fresh
+            }
+        }
+        #expect(made == 3 && memo.reused == 1)
+    }
+
     @Test("successive halving fits all candidates on the newest fold, a third on one more, and picks a finalist scored on every fold")
     func halvingSearch() throws {
         let (matrix, labels, _) = synthetic(rows: 2000, seed: 3)

@@ -229,6 +229,27 @@ struct TrainingPipelineTests {
         #expect(later.matrix.column("lag_21d").contains { $0 > 1e7 })
     }
 
+    @Test("with one fold of the validation window's days, the final fit and the probe are the search's fits, not made again")
+    func finalFitReusesTheSearch() throws {
+        let target = try SampleWarehouse.clone("memo")
+        var configuration = SampleWarehouse.quickTraining
+        configuration.folds = 1
+        configuration.foldDays = configuration.validationDays
+        configuration.featureSet = .auto
+        configuration.ensemble = .never
+        let series = try #require(SeriesID("SMLCOM-SOLAR"))
+        let trained = try #require(try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
+                                                   query: try SampleWarehouse.query).train([series]).first).get()
+        #expect(trained.status == "approved", "\(trained.reason)")
+        let reused = try Connection.open(target).execute("""
+            select (metrics ->> 'fits_reused')::int as n, (metrics ->> 'search_fits')::int as fits
+            from gridcast_operational_dev.model_registry where load_profile = 'SMLCOM' and load_segment = 'SOLAR'
+            """, name: "fits reused").first
+        // The search's defaults on the one fold are the selection's probe (or its selected fit), and the final fit
+        // of the best candidate is its fit on that fold.
+        #expect((reused?.int("n") ?? 0) >= 2 && reused?.int("fits") == 3, "\(String(describing: reused))")
+    }
+
     @Test("a lag shorter than delay + 1 days is refused with a clear error")
     func leakyLagRefused() throws {
         do {

@@ -35,6 +35,8 @@ struct TrainCommand: ParsableCommand {
                                + "validates better, where data arrive within 7 days; else load).", valueName: "auto|load|level"))
     var target: TargetRule = .auto
     @Option(help: "Time-series cross-validation folds.") var folds: Int = 3
+    @Option(help: ArgumentHelp("Days each fold validates on. One fold of --validation-days days is the validation window: "
+                               + "the final fit then reuses the search's fit instead of fitting again.")) var foldDays: Int = 28
     @Option(help: "Days held out for the test window.") var testDays: Int = 56
     @Option(help: "Days of validation before the test window.") var validationDays: Int = 56
     @Option(help: "Days of history to train on.") var historyDays: Int = 3 * 365
@@ -84,6 +86,7 @@ struct TrainCommand: ParsableCommand {
         configuration.featureSet = featureSet
         configuration.target = target
         configuration.folds = folds
+        configuration.foldDays = foldDays
         configuration.testDays = testDays
         configuration.validationDays = validationDays
         configuration.historyDays = historyDays
