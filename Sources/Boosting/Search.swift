@@ -170,12 +170,14 @@ public struct RandomSearch {
         var fits = Array(repeating: [Fit?](repeating: nil, count: foldMatrices.count), count: candidates.count)
         func fit(_ candidate: Int, _ fold: Int) throws {
             guard fits[candidate][fold] == nil else { return }
+            let (parameters, fitSeed, matrices) = (candidates[candidate], seedOf(candidate), foldMatrices[fold])
             let make = {
-                try Trainer.fit(candidates[candidate], train: foldMatrices[fold].train, validation: foldMatrices[fold].validation,
-                                featureNames: matrix.featureNames, patience: patience, threads: threads, seed: seedOf(candidate))
+                try Trainer.fit(parameters, train: matrices.train, validation: matrices.validation,
+                                featureNames: matrix.featureNames, patience: patience, threads: threads, seed: fitSeed)
             }
-            let fitted = try memo?.fit(candidates[candidate], seed: seedOf(candidate), patience: patience, features: matrix.featureNames,
-                                       train: folds.folds[fold].train, validation: folds.folds[fold].validation, make: make) ?? make()
+            let rows = folds.folds[fold]
+            let fitted = try memo?.fit(parameters, seed: fitSeed, patience: patience, features: matrix.featureNames,
+                                       train: rows.train, validation: rows.validation, make: make) ?? make()
             fits[candidate][fold] = (fitted.bestValidationRMSE ?? .infinity, fitted.bestRounds,
                                      try fitted.booster.predict(foldMatrices[fold].validation))
         }

@@ -221,7 +221,8 @@ public struct ModelRegistry {
                 where h.load_profile = $1 and h.load_segment = $2 and h.new_status = 'approved' and h.model_id <> $3
                   and r.status = 'retired' and r.lead_days = $4
                 order by h.changed_at desc limit 1
-                """, [series.loadProfile, series.loadSegment, current.modelID, lead], name: "find previous champion").first?.int("model_version")
+                """, [series.loadProfile, series.loadSegment, current.modelID, lead],
+                name: "find previous champion").first?.int("model_version")
             guard let previous else { throw RegistryError.noPreviousChampion(series) }
             try setStatus(series, version: current.version, status: "rejected", reason: reason)
             try setStatus(series, version: previous, status: "approved", reason: "restored by rollback from version \(current.version)")

@@ -86,8 +86,8 @@ public struct SeriesTrainer: Sendable {
                                     threads: threads, strategy: configuration.search)
         searcher.ensembleRule = configuration.ensemble
         let search = try searcher
-            .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds, maxRounds: configuration.maxRounds,
-                 memo: memo)
+            .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds,
+                 maxRounds: configuration.maxRounds, memo: memo)
 
         // 3. Final fit on the training window, rounds chosen on the validation window: the best candidate, or
         // each member of the search's ensemble when it scored better on the folds, averaged into one model. Each
@@ -242,9 +242,10 @@ public struct SeriesTrainer: Sendable {
         let trainLabels = Array(labels[split.train]), validationLabels = Array(labels[split.validation])
         // Default fits on the final windows: the search's first candidate (the defaults, the run's seed) on a
         // fold that is those windows is the same fit.
-        func fitDefaults(_ train: FeatureMatrix, _ validation: FeatureMatrix, known: FittedModel? = nil) throws -> FittedModel {
-            try memo.fit(defaultParameters, seed: configuration.seed, patience: configuration.patience, features: train.featureNames,
-                         train: split.train, validation: split.validation) {
+        func fitDefaults(_ train: FeatureMatrix, _ validation: FeatureMatrix,
+                         known: FittedModel? = nil) throws -> FittedModel {
+            try memo.fit(defaultParameters, seed: configuration.seed, patience: configuration.patience,
+                         features: train.featureNames, train: split.train, validation: split.validation) {
                 try known ?? self.fitDefaults(train: train, labels: trainLabels, validation: validation,
                                               validationLabels: validationLabels)
             }

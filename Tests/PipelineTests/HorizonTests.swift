@@ -123,7 +123,8 @@ struct HorizonTests {
             select count(*) as n, bool_and(lead_days = 2) as lead, bool_and(as_of_date = $2::date - 2) as as_of,
                    bool_and(run_time = ($2::date - 2 + time '09:00') at time zone 'America/Los_Angeles') as run_time,
                    bool_and(weather_issued_at is null or weather_issued_at <= run_time) as weather_known,
-                   bool_and(sqmd_known_at <= run_time) as sqmd_known, count(*) filter (where weather_issued_at is null) as no_weather,
+                   bool_and(sqmd_known_at <= run_time) as sqmd_known,
+                   count(*) filter (where weather_issued_at is null) as no_weather,
                    min(model_version) as version
             from \(Self.table) where run_id = $1::uuid
             """, [runID, day], name: "lead 2 rows").first)

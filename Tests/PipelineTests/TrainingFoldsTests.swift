@@ -13,22 +13,28 @@ struct TrainingFoldsTests {
         let first = LocalDate(year: 2024, month: 1, day: 1)!
         return (0..<days).filter { $0 != 69 }.flatMap { day -> [FeatureRowKey] in
             let date = first.adding(days: day).description
-            return (0..<(day == 39 ? 23 : 24)).map { FeatureRowKey(hourStart: "\(date) \($0)", localDate: date, localHour: $0, dstFold: 0) }
+            return (0..<(day == 39 ? 23 : 24)).map {
+                FeatureRowKey(hourStart: "\(date) \($0)", localDate: date, localHour: $0, dstFold: 0)
+            }
         }
     }
 
     @Test("each fold validates on whole days, oldest first; one fold of validation days is the validation window")
     func foldsByDays() throws {
         let keys = Self.keys(days: 200)
-        let split = try DateSplit(keys: keys, testDays: 28, validationDays: 28, series: SeriesID(loadProfile: "RES", loadSegment: "SOLAR"))
+        let split = try DateSplit(keys: keys, testDays: 28, validationDays: 28,
+                                  series: SeriesID(loadProfile: "RES", loadSegment: "SOLAR"))
         let three = split.folds(keys: keys, count: 3, days: 21)
         #expect(three.folds.count == 3)
         for (index, fold) in three.folds.enumerated() {
             let dates = Set(keys[fold.validation].map(\.localDate))
             #expect(dates.count == 21, "fold \(index): \(dates.count) days")
             #expect(fold.train == 0..<fold.validation.lowerBound)
-            #expect(keys[fold.validation.lowerBound - 1].localDate < keys[fold.validation.lowerBound].localDate, "starts on a new day")
-            if index > 0 { #expect(three.folds[index - 1].validation.upperBound == fold.validation.lowerBound, "oldest first, adjacent") }
+            let first = fold.validation.lowerBound
+            #expect(keys[first - 1].localDate < keys[first].localDate, "starts on a new day")
+            if index > 0 {
+                #expect(three.folds[index - 1].validation.upperBound == first, "oldest first, adjacent")
+            }
         }
         #expect(three.folds.last?.validation.upperBound == split.test.lowerBound)
         let one = split.folds(keys: keys, count: 1, days: 28)

@@ -40,7 +40,8 @@ struct ForecastOptions: ParsableArguments {
             throw ValidationError("--issue-time '\(issueTime)' is not a local time HH:MM (e.g. 09:00).")
         }
         guard FeatureSettings.leadRange.contains(leadDays) else {
-            throw ValidationError("--lead-days must be 1 (day-ahead) to \(FeatureSettings.leadRange.upperBound), got \(leadDays).")
+            let most = FeatureSettings.leadRange.upperBound
+            throw ValidationError("--lead-days must be 1 (day-ahead) to \(most), got \(leadDays).")
         }
     }
 
@@ -81,9 +82,11 @@ enum ForecastExecution {
             run.policy = forecast.policy
             run.logger = logger
             var result: ForecastRunResult?
-            struct Arguments: Encodable { let series: [String]; let dates: [String]; let modelVersion: Int?; let leadDays: Int }
-            let arguments = Arguments(series: series.map(\.description), dates: targetDates, modelVersion: forecast.modelVersion,
-                                      leadDays: forecast.leadDays)
+            struct Arguments: Encodable {
+                let series: [String], dates: [String], modelVersion: Int?, leadDays: Int
+            }
+            let arguments = Arguments(series: series.map(\.description), dates: targetDates,
+                                      modelVersion: forecast.modelVersion, leadDays: forecast.leadDays)
             let failure = try RunLogging.record(options, kind: kind, arguments: arguments, logger: logger) { runID in
                 let outcome: ForecastRunResult
                 if let name = seriesOptions.queue {

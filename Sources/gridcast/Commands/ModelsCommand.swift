@@ -27,7 +27,8 @@ struct ModelsCommand: ParsableCommand {
                         let series = model.series.description.padding(toLength: 16, withPad: " ", startingAt: 0)
                         let status = model.status.padding(toLength: 10, withPad: " ", startingAt: 0)
                         let lead = model.leadDays == 1 ? "D+1" : "D+\(model.leadDays)"
-                        print("\(series) v\(model.version)\t\(lead) \(status) \(model.createdAt.prefix(19))  \(model.statusReason ?? "")")
+                        let created = model.createdAt.prefix(19)
+                        print("\(series) v\(model.version)\t\(lead) \(status) \(created)  \(model.statusReason ?? "")")
                     }
                     rows.append(["series": .string(model.series.description), "version": .int(model.version), "status": .string(model.status),
                                  "reason": .optional(model.statusReason), "created_at": .string(model.createdAt),
