@@ -20,6 +20,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 import argparse
+import bisect
 import glob
 import json
 import math
@@ -158,17 +159,23 @@ def train_series(job):
     columns = [names.index(n) for n in selected]
     x = features[:, columns]
 
-    # 2. random search over expanding-window folds of everything before the test window
+    # 2. random search over expanding-window folds of everything before the test window, cut by days with
+    # actuals as gridcast cuts them (DateSplit.folds): fold k validates on the k-th newest block of fold-days
+    # days and trains on every row before it; a fold with fewer training than validation rows is left out
     before = first_test
-    rows_per_day = max(1, before // max(1, len(set(dates[:before]))))
-    size = args.fold_days * rows_per_day
+    days_before = list(dict.fromkeys(dates[:before]))
+    def first_row(day):
+        return before if day >= len(days_before) else bisect.bisect_left(dates, days_before[day], 0, before)
     folds = []
-    for k in range(args.folds):
-        end = before - (args.folds - 1 - k) * size
-        start = end - size
-        if start > size and start >= 0:
-            folds.append((xgb.DMatrix(x[:start], label=labels[:start], feature_names=selected),
-                          xgb.DMatrix(x[start:end], label=labels[start:end], feature_names=selected)))
+    for newer in reversed(range(args.folds)):
+        end = len(days_before) - newer * args.fold_days
+        start = end - args.fold_days
+        if start <= 0:
+            continue
+        low, high = first_row(start), first_row(end)
+        if low > high - low:
+            folds.append((xgb.DMatrix(x[:low], label=labels[:low], feature_names=selected),
+                          xgb.DMatrix(x[low:high], label=labels[low:high], feature_names=selected)))
     rng = random.Random(args.seed)
     tried = []  # (mean fold RMSE, trial, parameters, validation predictions per fold)
     for trial in range(max(args.trials, 1)):
@@ -183,17 +190,18 @@ def train_series(job):
     tried.sort(key=lambda t: (t[0], t[1]))
     # the best three averaged, deployed when their averaged predictions score better on the same folds
     members = tried[:3]
-    chosen = [tried[0][2]]
+    chosen = [(tried[0][2], tried[0][1])]
     if len(members) >= 2 and folds:
         ensemble_scores = [rmse(np.mean([m[3][k] for m in members], axis=0), b.get_label()) for k, (_, b) in enumerate(folds)]
         if sum(ensemble_scores) / len(ensemble_scores) < tried[0][0]:
-            chosen = [m[2] for m in members]
+            chosen = [(m[2], m[1]) for m in members]
 
     # 3. final fit on the training window, rounds chosen on the validation window (each member); 4. test RMSE
     dfinal = xgb.DMatrix(x[train], label=labels[train], feature_names=selected)
     dvalid_final = xgb.DMatrix(x[valid], label=labels[valid], feature_names=selected)
     dtest = xgb.DMatrix(x[test], feature_names=selected)
-    finals = [fit(p, dfinal, dvalid_final, args, args.seed) for p in chosen]
+    # each member with the seed of its search fits, as gridcast does (so a fold that is these windows is that fit)
+    finals = [fit(p, dfinal, dvalid_final, args, args.seed + trial) for p, trial in chosen]
     predicted = np.mean([final.predict(dtest, iteration_range=(0, rounds)) for final, rounds, _ in finals], axis=0)
     rounds = sum(r for _, r, _ in finals)
     return {"series": meta["series"], "rmse": rmse(predicted, labels[test]), "features": len(selected),
