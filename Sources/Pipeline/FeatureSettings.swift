@@ -92,16 +92,21 @@ public struct FeatureSettings: Sendable, Equatable, Codable {
         return settings
     }
 
+    /// Refuses a lead outside `leadRange`.
+    public static func validateLead(_ leadDays: Int) throws(FeatureError) {
+        guard leadRange.contains(leadDays) else {
+            throw .invalidSetting("lead days must be \(leadRange.lowerBound) to \(leadRange.upperBound) (1 = day-ahead), "
+                                  + "got \(leadDays)")
+        }
+    }
+
     /// The smallest lag that reads only data available on the as-of date (D - leadDays).
     public var shortestSafeLag: Int { delayDays + leadDays }
 
     /// Refuses a configuration that would read SQMD not yet available on the as-of date.
     public func validate() throws(FeatureError) {
         guard delayDays >= 0 else { throw .invalidSetting("delay_days must be 0 or more, got \(delayDays)") }
-        guard Self.leadRange.contains(leadDays) else {
-            throw .invalidSetting("lead_days must be \(Self.leadRange.lowerBound) to \(Self.leadRange.upperBound) "
-                                  + "(1 = day-ahead), got \(leadDays)")
-        }
+        try Self.validateLead(leadDays)
         guard !lagDays.isEmpty else { throw .invalidSetting("at least one lag is needed") }
         if let leaky = lagDays.filter({ $0 < shortestSafeLag }).min() {
             throw .leakyLag(lagDays: leaky, delayDays: delayDays, leadDays: leadDays)

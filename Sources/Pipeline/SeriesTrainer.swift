@@ -81,7 +81,7 @@ public struct SeriesTrainer: Sendable {
 
         // 2. Random search over time-series folds of everything before the test window.
         let beforeTest = 0..<split.test.lowerBound
-        let folds = split.folds(keys: data.keys, count: configuration.folds, days: configuration.foldDays)
+        let folds = split.folds(count: configuration.folds, days: configuration.foldDays)
         var searcher = RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience,
                                     threads: threads, strategy: configuration.search)
         searcher.ensembleRule = configuration.ensemble

@@ -99,7 +99,8 @@ public struct TrainingConfiguration: Sendable, Codable {
 
     public init() {}
 
-    /// What each training row may know: its day as of D - 1 at `issueTime`, with `trainingWeather`.
+    /// What each training row may know: its day as of D - lead (`features.leadDays`) at `issueTime`, with
+    /// `trainingWeather`.
     public var asOf: AsOfRule { .dayAhead(issueTime: issueTime, weather: trainingWeather) }
 
     public func validate() throws(FeatureError) {
@@ -107,9 +108,7 @@ public struct TrainingConfiguration: Sendable, Codable {
         if let delay = catalogFeatures?.delayDays, let lags = catalogFeatures?.lagDays {
             try FeatureSettings(delayDays: delay, lagDays: lags, leadDays: features.leadDays).validate()
         }
-        guard FeatureSettings.leadRange.contains(features.leadDays) else {
-            throw .invalidSetting("lead days must be 1 to \(FeatureSettings.leadRange.upperBound), got \(features.leadDays)")
-        }
+        try FeatureSettings.validateLead(features.leadDays)
         guard trials >= 1 else { throw .invalidSetting("trials must be at least 1") }
         guard folds >= 1, foldDays >= 1, testDays >= 1, validationDays >= 1 else {
             throw .invalidSetting("folds, fold days, test days and validation days must be at least 1")

@@ -7,17 +7,17 @@ struct DateSplit {
     let train: Range<Int>
     let validation: Range<Int>
     let test: Range<Int>
+    /// The first row of each day with actuals, in order (the rows are in time order).
+    let dayStarts: [Int]
 
     init(keys: [FeatureRowKey], testDays: Int, validationDays: Int, series: SeriesID) throws {
-        var dates: [String] = []
-        for key in keys where dates.last != key.localDate { dates.append(key.localDate) }
-        guard dates.count > testDays + validationDays + 28 else {
+        dayStarts = keys.indices.filter { $0 == 0 || keys[$0 - 1].localDate != keys[$0].localDate }
+        guard dayStarts.count > testDays + validationDays + 28 else {
             throw FeatureError.noRows(series: series.description,
-                                      reason: "only \(dates.count) days with actuals; training needs more than \(testDays + validationDays + 28) (test + validation + 4 weeks)")
+                                      reason: "only \(dayStarts.count) days with actuals; training needs more than \(testDays + validationDays + 28) (test + validation + 4 weeks)")
         }
-        let testStart = dates[dates.count - testDays], validationStart = dates[dates.count - testDays - validationDays]
-        let firstValidation = keys.firstIndex { $0.localDate >= validationStart } ?? keys.count
-        let firstTest = keys.firstIndex { $0.localDate >= testStart } ?? keys.count
+        let firstValidation = dayStarts[dayStarts.count - testDays - validationDays]
+        let firstTest = dayStarts[dayStarts.count - testDays]
         train = 0..<firstValidation
         validation = firstValidation..<firstTest
         test = firstTest..<keys.count
@@ -28,16 +28,13 @@ struct DateSplit {
     /// trains on every row before that block; a fold whose training rows would be fewer than its
     /// validation rows is left out. One fold of `validationDays` days is exactly the training and
     /// validation windows, so the final fit can take the search's fit of its candidate (`FitMemo`).
-    func folds(keys: [FeatureRowKey], count: Int, days: Int) -> TimeSeriesFolds {
-        var dates: [String] = []
-        for key in keys[..<test.lowerBound] where dates.last != key.localDate { dates.append(key.localDate) }
-        func firstRow(onOrAfter dayIndex: Int) -> Int {
-            dayIndex >= dates.count ? test.lowerBound : keys.firstIndex { $0.localDate >= dates[dayIndex] } ?? test.lowerBound
-        }
+    func folds(count: Int, days: Int) -> TimeSeriesFolds {
+        // The first row of each day before the test window, then the test window's first row.
+        let starts = dayStarts.filter { $0 < test.lowerBound } + [test.lowerBound]
         let folds = (0..<max(0, count)).reversed().compactMap { newerBlocks -> (train: Range<Int>, validation: Range<Int>)? in
-            let end = dates.count - newerBlocks * days, start = end - days
+            let end = starts.count - 1 - newerBlocks * days, start = end - days
             guard start > 0 else { return nil }
-            let validation = firstRow(onOrAfter: start)..<firstRow(onOrAfter: end)
+            let validation = starts[start]..<starts[end]
             guard validation.lowerBound > validation.count else { return nil }
             return (0..<validation.lowerBound, validation)
         }

@@ -24,7 +24,7 @@ struct TrainingFoldsTests {
         let keys = Self.keys(days: 200)
         let split = try DateSplit(keys: keys, testDays: 28, validationDays: 28,
                                   series: SeriesID(loadProfile: "RES", loadSegment: "SOLAR"))
-        let three = split.folds(keys: keys, count: 3, days: 21)
+        let three = split.folds(count: 3, days: 21)
         #expect(three.folds.count == 3)
         for (index, fold) in three.folds.enumerated() {
             let dates = Set(keys[fold.validation].map(\.localDate))
@@ -37,11 +37,11 @@ struct TrainingFoldsTests {
             }
         }
         #expect(three.folds.last?.validation.upperBound == split.test.lowerBound)
-        let one = split.folds(keys: keys, count: 1, days: 28)
+        let one = split.folds(count: 1, days: 28)
         #expect(one.folds.count == 1 && one.folds[0].train == split.train && one.folds[0].validation == split.validation)
         // Folds that would train on fewer rows than they validate are left out: of 171 days before the test
         // window, ten blocks of 21 leave 7 with more than 21 days to train on.
-        let ten = split.folds(keys: keys, count: 10, days: 21)
+        let ten = split.folds(count: 10, days: 21)
         #expect(ten.folds.count == 7 && ten.folds.allSatisfy { $0.train.count > $0.validation.count })
     }
 }
