@@ -128,7 +128,7 @@ begin
     kind := case when (target_date::timestamp at time zone time_zone) <= now() then 'backtest' else 'issued' end;
     select * into model from gridcast_model(registry, profile, segment, version, lead);
     delay := (model.metrics -> 'feature_settings' ->> 'delayDays')::integer;
-    model_lead := coalesce((model.metrics -> 'feature_settings' ->> 'leadDays')::integer, 1);
+    model_lead := model.model_lead_days;
     lags := array(select jsonb_array_elements_text(model.metrics -> 'feature_settings' -> 'lagDays')::integer);
     if delay is null or cardinality(lags) = 0 or exists (select 1 from unnest(lags) l where l < delay + model_lead) then
         raise exception 'model % v% has feature settings that would leak future data or are missing: delay %, lead %, lags %',

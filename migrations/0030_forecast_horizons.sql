@@ -21,9 +21,18 @@
 -- Runs on plain PostgreSQL and on Citus: model_registry is a plain (reference) table there, the forecasts'
 -- new column is added on every shard; migrations/citus/0004 restates vw_series_status's grouped form.
 
+-- A model's lead, read from its metrics: one definition for the generated column and the approval trigger
+-- (which runs before generated columns are computed, so it cannot read the column).
+create or replace function {{operational_schema}}.model_lead_days(metrics jsonb)
+returns smallint
+language sql immutable
+as $$ select coalesce((metrics -> 'feature_settings' ->> 'leadDays')::smallint, 1::smallint) $$;
+comment on function {{operational_schema}}.model_lead_days(jsonb) is
+    'Days before the target day a model forecasts it: its feature settings'' leadDays, 1 (day-ahead) when absent.';
+
 alter table {{operational_schema}}.model_registry
     add column if not exists lead_days smallint
-        generated always as (coalesce((metrics -> 'feature_settings' ->> 'leadDays')::smallint, 1)) stored;
+        generated always as ({{operational_schema}}.model_lead_days(metrics)) stored;
 alter table {{operational_schema}}.model_registry drop constraint if exists model_registry_lead_days_check;
 alter table {{operational_schema}}.model_registry
     add constraint model_registry_lead_days_check check (lead_days between 1 and 7);
@@ -51,8 +60,8 @@ begin
                status_reason = format('superseded by version %s', new.model_version)
          where load_profile = new.load_profile
            and load_segment = new.load_segment
-           -- new.lead_days: a stored generated column is computed after BEFORE triggers (null here)
-           and lead_days = coalesce((new.metrics -> 'feature_settings' ->> 'leadDays')::smallint, 1)
+           -- not new.lead_days: a stored generated column is computed after BEFORE triggers (null here)
+           and lead_days = {{operational_schema}}.model_lead_days(new.metrics)
            and status = 'approved'
            and model_id is distinct from new.model_id;
     end if;
