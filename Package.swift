@@ -44,10 +44,13 @@ let package = Package(
         // Deterministic synthetic SQMD and weather files in the loaders' formats, for the quickstart and tests.
         .target(name: "SampleData", dependencies: ["Features"]),
         // XGBoost through its C API: matrices, boosters, search, metrics.
-        .target(name: "Boosting", dependencies: ["CXGBoost"]),
+        .target(name: "Boosting", dependencies: ["CXGBoost", "ModelCore"]),
+        // Model documents without Foundation: the JSON scanner and the linear blend's scoring, compiled into
+        // the PostgreSQL extension too, so SQL and the executable score a blended model with one implementation.
+        .target(name: "ModelCore", dependencies: []),
         // The Swift core of the PostgreSQL extension (no Foundation); extension/build links it with the
         // C shim into gridcast.so. Built here too so `swift build` type-checks it.
-        .target(name: "ExtensionCore", dependencies: ["CXGBoost", "CalendarCore"]),
+        .target(name: "ExtensionCore", dependencies: ["CXGBoost", "CalendarCore", "ModelCore"]),
         // Orchestration: features, training, registry, forecast, backfill, run log.
         .target(name: "Pipeline", dependencies: [
             "Warehouse", "Migrations", "Boosting", "Features", .product(name: "Logging", package: "swift-log"),
@@ -71,10 +74,10 @@ let package = Package(
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "Warehouse", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "CalendarCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Migrations", "Warehouse", "SampleData", "TestSupport"]),
-        .testTarget(name: "BoostingTests", dependencies: ["Boosting"]),
+        .testTarget(name: "BoostingTests", dependencies: ["Boosting", "ModelCore"]),
         .testTarget(name: "ExtensionTests", dependencies: ["Boosting", "Features", "Ingest", "Migrations", "Warehouse", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Migrations", "Warehouse", "Boosting", "Features", "Ingest", "SampleData", "TestSupport",
+            "Pipeline", "Migrations", "Warehouse", "Boosting", "ModelCore", "Features", "Ingest", "SampleData", "TestSupport",
         ]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Features"]),
         // Runs the built `gridcast` executable end to end against the test cluster.

@@ -1,4 +1,5 @@
 import Foundation
+import ModelCore
 
 /// An ensemble of boosters stored as one ordinary XGBoost model.
 ///

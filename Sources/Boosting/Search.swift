@@ -126,6 +126,9 @@ public struct RandomSearch {
         }
         /// Fits the search made (candidate x fold).
         public var fits: Int { trials.reduce(0) { $0 + $1.folds } }
+        /// Per fold, the validation predictions of what `chosen` deploys (its members' mean): what a linear
+        /// member is blended with when the blend weight is chosen on the same folds.
+        public var chosenFoldPredictions: [[Float]] = []
     }
 
     /// Draws one candidate. Ranges are the usual ones for hourly load with a few dozen features.
@@ -203,8 +206,8 @@ public struct RandomSearch {
             }
         }
         let results = candidates.indices.map(trial)
-        let finalists = alive.map(trial)
-        let best = finalists.min { $0.meanRMSE < $1.meanRMSE }!
+        let bestCandidate = alive.min { trial($0).meanRMSE < trial($1).meanRMSE }!
+        let best = trial(bestCandidate)
         // The ensemble: the best finalists fit on every fold, their validation predictions averaged per fold.
         let members = alive.filter { candidate in fits[candidate].allSatisfy { $0 != nil } }
             .sorted { (trial($0).meanRMSE, $0) < (trial($1).meanRMSE, $1) }.prefix(max(1, ensembleSize))
@@ -220,6 +223,15 @@ public struct RandomSearch {
                 return (squares.reduce(0, +) / Double(max(1, squares.count))).squareRoot()
             }
             outcome.ensemble = Ensemble(members: members.map(trial), meanRMSE: rmse.reduce(0, +) / Double(rmse.count))
+        }
+        let chosen = outcome.chosen.count > 1 ? Array(members) : [bestCandidate]
+        outcome.chosenFoldPredictions = foldMatrices.indices.map { fold in
+            let predictions = chosen.compactMap { fits[$0][fold]?.predictions }
+            guard predictions.count == chosen.count, let first = predictions.first else { return [] }
+            guard predictions.count > 1 else { return first }
+            return first.indices.map { row in
+                Float(predictions.reduce(0.0) { $0 + Double($1[row]) } / Double(predictions.count))
+            }
         }
         return outcome
     }

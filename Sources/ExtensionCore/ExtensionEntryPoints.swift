@@ -111,5 +111,20 @@ private func score(_ model: LoadedModel, values: UnsafePointer<Double>?, rows: I
     var produced = 1
     for axis in 0..<Int(dimension) { produced *= Int(shape[axis]) }
     guard produced == expected else { throw .xgboost("XGBoost returned \(produced) values, expected \(expected)") }
-    for index in 0..<expected { out[index] = Double(result[index]) }
+    guard let blend = model.blend else {
+        for index in 0..<expected { out[index] = Double(result[index]) }
+        return
+    }
+    // The linear member blended in by the same code as the executable's (ModelCore), on the same floats.
+    var blended = Array(UnsafeBufferPointer(start: result, count: expected))
+    floats.withUnsafeBufferPointer { values in
+        blended.withUnsafeMutableBufferPointer { output in
+            if contributions {
+                blend.blend(contributions: output, values: values, columns: columns)
+            } else {
+                blend.blend(predictions: output, values: values, columns: columns)
+            }
+        }
+    }
+    for index in 0..<expected { out[index] = Double(blended[index]) }
 }

@@ -1,4 +1,7 @@
 import CXGBoost
+#if canImport(ModelCore)
+import ModelCore  // in extension/build, ModelCore's files are compiled into this module instead
+#endif
 
 /// XGBoost models loaded inside a PostgreSQL backend, kept per backend so a query that scores
 /// thousands of rows parses its model once. A backend runs one query at a time on one thread, so
@@ -9,6 +12,8 @@ import CXGBoost
 struct LoadedModel {
     let handle: BoosterHandle
     let featureCount: Int
+    /// The linear member blended into the trees, when the model document carries one (LinearBlend).
+    let blend: LinearBlend?
 }
 
 enum ExtensionModels {
@@ -60,8 +65,15 @@ enum ExtensionModels {
             guard features > 0, features < 100_000 else {
                 throw ExtensionError.badModel("the model has \(features) features")
             }
+            let blend: LinearBlend?
+            do throws(LinearBlend.Problem) {
+                blend = try LinearBlend.read(from: Array(bytes))
+                try blend?.check(featureCount: Int(features))
+            } catch {
+                throw ExtensionError.badModel(error.description)
+            }
             if cache.count >= capacity { clear() }
-            let model = LoadedModel(handle: handle, featureCount: Int(features))
+            let model = LoadedModel(handle: handle, featureCount: Int(features), blend: blend)
             cache[key] = model
             return model
         } catch {

@@ -111,7 +111,7 @@ public struct SeriesForecaster: Sendable {
         guard matrix.rowCount > 0 else { return [:] }
         // One thread: a day is 24 rows, and shard workers forecasting side by side must not fight over
         // cores with OpenMP threads that spin (see CoreBudget).
-        let booster = try Booster(modelJSON: json, threads: 1)
+        let booster = try BlendedModel(modelJSON: json, threads: 1)
         // A registry row edited by hand (or a model stored under another row) would score columns in the
         // wrong places and still return numbers: refuse it.
         let stored = booster.featureNames
@@ -119,10 +119,9 @@ public struct SeriesForecaster: Sendable {
             throw ForecastError.inconsistentModel(series: series, version: model.version, listed: model.features.count,
                                                   inModel: booster.featureCount)
         }
-        let input = try DMatrix(matrix, threads: 1)
         let base = document.featureSettings.baseValues(data.matrix)
-        let predictions = try zip(booster.predict(input), base).map { $0 + $1 }
-        let contributions = try booster.contributions(input)
+        let predictions = try zip(booster.predict(matrix), base).map { $0 + $1 }
+        let contributions = try booster.contributions(matrix)
         let baseline = SeasonalNaive(settings: document.featureSettings)
         var byDay: [String: [Int]] = [:]
         for (row, key) in data.keys.enumerated() { byDay[key.localDate, default: []].append(row) }

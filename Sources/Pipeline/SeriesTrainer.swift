@@ -88,6 +88,10 @@ public struct SeriesTrainer: Sendable {
         let search = try searcher
             .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds,
                  maxRounds: configuration.maxRounds, memo: memo)
+        // A linear member blended into what the search chose, at the weight the same folds score best (LinearBlend).
+        let blendChoice = configuration.linearBlend == .never ? nil
+            : try LinearTrainer.chooseWeight(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]),
+                                             folds: folds, treePredictions: search.chosenFoldPredictions, threads: threads)
 
         // 3. Final fit on the training window, rounds chosen on the validation window: the best candidate, or
         // each member of the search's ensemble when it scored better on the folds, averaged into one model. Each
@@ -100,13 +104,20 @@ public struct SeriesTrainer: Sendable {
                                 patience: configuration.patience, threads: threads, seed: member.seed)
             }
         }
-        let final = try ModelAveraging.average(members.map(\.booster), threads: threads)
-        let validationPredictions = try final.predict(DMatrix(selected.rows(split.validation), threads: threads))
+        let trees = try ModelAveraging.average(members.map(\.booster), threads: threads)
+        // The linear member on the same windows, its rounds chosen on the validation window like the trees'.
+        let linear = try blendChoice.flatMap { $0.used ? $0 : nil }.map { choice in
+            (choice, try LinearTrainer.fit(train: selected.rows(split.train), labels: Array(labels[split.train]),
+                                           validation: (selected.rows(split.validation), Array(labels[split.validation])),
+                                           threads: threads))
+        }
+        let final = BlendedModel(trees: trees, blend: linear.map { $0.1.member.weighted($0.0.linearWeight) })
+        let validationPredictions = try final.predict(selected.rows(split.validation), threads: threads)
         let intervals = PredictionIntervals(residuals: split.validation.map { Double(labels[$0] - validationPredictions[$0 - split.validation.lowerBound]) },
                                             hours: split.validation.map { data.keys[$0].localHour }, coverage: configuration.intervalCoverage)
 
         // 4. Evaluation on the held-out test window, against the baseline and the champion.
-        let testPredictions = try zip(final.predict(DMatrix(selected.rows(split.test), threads: threads)), base[split.test])
+        let testPredictions = try zip(final.predict(selected.rows(split.test), threads: threads), base[split.test])
             .map { Double($0 + $1) }
         let actual = split.test.map { Double(loads[$0]) }
         let days = split.test.map { dayKey(data.keys[$0].localDate) }
@@ -116,16 +127,14 @@ public struct SeriesTrainer: Sendable {
         let baseline = ForecastMetrics(actual: actual, predicted: baselinePredictions, days: days, duckCurveHours: duck)
         let coverage = intervals.coverage(actual: actual, predicted: testPredictions, hours: split.test.map { data.keys[$0].localHour })
         // 5. Recency: the same parameters and rounds refit on every day, so the deployed model has seen the newest actuals.
-        let refit = try configuration.refit
-            ? ModelAveraging.average(try zip(search.chosen, members).map { member, fitted in
-                try self.refit(member.parameters, rounds: fitted.bestRounds, matrix: selected, labels: labels)
-            }, threads: threads)
-            : nil
+        let refit = configuration.refit
+            ? try refitOnEveryDay(search.chosen, members: members, linear: linear, matrix: selected, labels: labels) : nil
         let memberRounds = members.map(\.bestRounds)
         let rounds = memberRounds.reduce(0, +)   // trees of the deployed model: every member's
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: votes,
                                     target: target, featureSet: featureSet, rounds: rounds, memberRounds: memberRounds,
                                     search: search, fitsReused: memo.reused,
+                                    linearBlend: blendChoice.map { LinearBlendMetrics($0, rounds: linear?.1.rounds) },
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
         var registration = ModelRegistration(
@@ -182,6 +191,8 @@ public struct SeriesTrainer: Sendable {
         let featureSet: FeatureSetChoice
         /// Trees of the deployed model (every member's best rounds), and each member's.
         let rounds: Int, memberRounds: [Int], search: RandomSearch.Outcome, fitsReused: Int
+        /// The linear blend the folds weighed (nil under --linear-blend never).
+        let linearBlend: LinearBlendMetrics?
         let featureRanges: [String: [Float]]
         let weatherAsIssuedShare: Double?
 
@@ -200,6 +211,7 @@ public struct SeriesTrainer: Sendable {
             metrics.searchFits = search.fits
             metrics.fitsReused = fitsReused
             metrics.weatherAsIssuedShare = weatherAsIssuedShare
+            metrics.linearBlend = linearBlend
             metrics.ensemble = search.ensemble.map { ensemble in
                 EnsembleMetrics(used: search.chosen.count > 1, members: ensemble.members.count,
                                 foldRMSE: ensemble.meanRMSE, bestSingleFoldRMSE: search.best.meanRMSE,
@@ -335,6 +347,21 @@ public struct SeriesTrainer: Sendable {
         return try Trainer.fit(fixed, train: matrix, labels: labels, threads: threads, seed: configuration.seed).booster
     }
 
+    /// The deployed model refit on every row: each tree member with its parameters and rounds, the linear
+    /// member (when blended) with its rounds, at the same weight.
+    private func refitOnEveryDay(_ chosen: [RandomSearch.Trial], members: [FittedModel],
+                                 linear: (LinearBlendChoice, LinearFit)?, matrix: FeatureMatrix,
+                                 labels: [Float]) throws -> BlendedModel {
+        let trees = try ModelAveraging.average(try zip(chosen, members).map { member, fitted in
+            try refit(member.parameters, rounds: fitted.bestRounds, matrix: matrix, labels: labels)
+        }, threads: threads)
+        let blend = try linear.map { choice, fitted in
+            try LinearTrainer.fit(train: matrix, labels: labels, rounds: fitted.rounds, threads: threads)
+                .member.weighted(choice.linearWeight)
+        }
+        return BlendedModel(trees: trees, blend: blend)
+    }
+
     /// The champion's RMSE on this test window (as evaluated: its holdout fit, since a refit has seen
     /// these days), or nil when there is no champion or it uses features
     /// this matrix lacks (then it cannot be compared, and the reason says so through its absence).
@@ -342,11 +369,11 @@ public struct SeriesTrainer: Sendable {
                                actual: [Double], days: [Int]) throws -> Double? {
         guard let (champion, json) = try registry.championAsEvaluated(series, lead: configuration.features.leadDays),
               champion.features.allSatisfy(data.matrix.featureNames.contains) else { return nil }
-        let booster = try Booster(modelJSON: json, threads: threads)
+        let booster = try BlendedModel(modelJSON: json, threads: threads)
         let settings = try JSONCoding.decode(MetricsDocument.self, from: champion.metrics).featureSettings
         let base = settings.baseValues(data.matrix.rows(rows))
         guard !base.contains(where: \.isNaN) else { return nil }
-        let predictions = try zip(booster.predict(DMatrix(data.matrix.columns(champion.features).rows(rows), threads: threads)), base)
+        let predictions = try zip(booster.predict(data.matrix.columns(champion.features).rows(rows), threads: threads), base)
             .map { Double($0 + $1) }
         return ForecastMetrics(actual: actual, predicted: predictions, days: days).rmse
     }

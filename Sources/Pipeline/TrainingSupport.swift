@@ -118,9 +118,13 @@ struct MetricsDocument: Codable {
     var excludedDays: [String: String]?
     /// The search's ensemble of its best finalists and whether it was deployed (nil: fewer than two finalists).
     var ensemble: EnsembleMetrics?
+    /// The linear member the folds weighed against the trees alone, and whether it was blended in (nil: not
+    /// weighed, --linear-blend never or a model trained before the blend existed).
+    var linearBlend: LinearBlendMetrics?
 
     enum CodingKeys: String, CodingKey {
         case model, baseline, skill, intervals, rounds, ensemble, excludedDays = "excluded_days"
+        case linearBlend = "linear_blend"
         case asOf = "as_of", weatherAsIssuedShare = "weather_as_issued_share"
         case intervalCoverage = "interval_coverage", intervalNominal = "interval_nominal", championRMSE = "champion_rmse"
         case featureVotes = "feature_votes", searchTrials = "search_trials", searchBestCVRMSE = "search_best_cv_rmse"
@@ -145,6 +149,26 @@ struct EnsembleMetrics: Codable {
     enum CodingKeys: String, CodingKey {
         case used, members, foldRMSE = "fold_rmse", bestSingleFoldRMSE = "best_single_fold_rmse"
         case memberRounds = "member_rounds", memberParameters = "member_parameters"
+    }
+}
+
+/// The linear blend in a model's metrics: the weight the folds chose, its mean fold RMSE against the
+/// trees alone, whether that beat them by enough to deploy, and the deployed member's rounds.
+struct LinearBlendMetrics: Codable {
+    var used: Bool
+    var linearWeight: Double
+    var foldRMSE: Double
+    var treesFoldRMSE: Double
+    var rounds: Int?
+
+    init(_ choice: LinearBlendChoice, rounds: Int?) {
+        (used, linearWeight, foldRMSE, treesFoldRMSE) = (choice.used, choice.linearWeight, choice.foldRMSE,
+                                                         choice.treesFoldRMSE)
+        self.rounds = choice.used ? rounds : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case used, linearWeight = "linear_weight", foldRMSE = "fold_rmse", treesFoldRMSE = "trees_fold_rmse", rounds
     }
 }
 

@@ -211,7 +211,7 @@ struct ExtensionScoringTests {
         #expect(sqlstate(as: nil, predict, [registry, id + 1000]) == "P0002")
     }
 
-    @Test("version 0.1 installs and updates to 0.2 (registry functions), 0.3 (calendar), 0.4 (forecast) 0.5 (refit window) 0.6 (bound feature parameters), 0.7 (target base) and the default 0.8 (leads)")
+    @Test("version 0.1 installs and updates to 0.2 (registry functions), 0.3 (calendar), 0.4 (forecast) 0.5 (refit window) 0.6 (bound feature parameters), 0.7 (target base), 0.8 (leads) and the default 0.9 (blends)")
     func upgradePath() throws {
         try ExtensionInstall.ensure()
         let connection = try TestCluster.freshConnection("extup")
@@ -228,7 +228,7 @@ struct ExtensionScoringTests {
         #expect(try connection.execute("select gridcast_holiday('2024-12-25') as h", name: "0.3").first?.string("h") == "Christmas Day")
         try connection.execute("alter extension gridcast update", name: "update to the default")
         #expect(try connection.execute("select extversion from pg_extension where extname = 'gridcast'", name: "version")
-            .first?.string("extversion") == "0.8")
+            .first?.string("extversion") == "0.9")
         #expect(try Self.forecastSearchPath(connection) == "search_path=public, pg_catalog, pg_temp")
         let featuresSource = try connection.execute("select prosrc from pg_proc where proname = 'gridcast_features'",
                                                     name: "0.6 source").first?.string("prosrc") ?? ""
@@ -242,6 +242,9 @@ struct ExtensionScoringTests {
             where proname in ('gridcast_model', 'gridcast_features', 'gridcast_forecast') group by proname
             """, name: "0.8 leads").rows
         #expect(leads.count == 3 && leads.allSatisfy { $0.int("n") == 1 && $0.bool("lead") == true }, "\(leads)")
+        #expect(try connection.execute("""
+            select obj_description('gridcast_predict(json, float8[])'::regprocedure) as d
+            """, name: "0.9 comments").first?.string("d")?.contains("linear blend") == true)
     }
 
     @Test("created in a schema of the DBA's choice, gridcast_forecast() finds its helpers there whatever the caller's path")

@@ -1,6 +1,8 @@
+import Boosting
 import Features
 import Foundation
 import Ingest
+import ModelCore
 import Pipeline
 import Testing
 import TestSupport
@@ -100,6 +102,64 @@ struct SQLForecastTests {
             select f.*, $5::uuid from gridcast_forecast($1::regclass, $2, $3, $4::date) f
             """, [Self.registry, Self.series.loadProfile, Self.series.loadSegment, "2024-07-10", sqlRun], name: "insert select")
         #expect(inserted.affectedRows == 24)
+    }
+
+    @Test("a blended champion (trees and a linear member in one model_json): SQL scores it as the CLI does, column for column")
+    func blendedModelEqualsCLI() throws {
+        // Installed at 0.8, which scores the trees alone: gridcast check says so once a champion is blended.
+        let connection = try Self.prepared("sqlfcblend", extensionVersion: "0.8")
+        func outdated() throws -> [CheckFinding] {
+            try HealthCheck.findings(on: connection, layout: SampleWarehouse.layout, asOf: nil)
+                .filter { $0.check == "extension_outdated" }
+        }
+        #expect(try outdated().isEmpty, "no blended champion yet")
+        let treesRun = try Self.cliForecast(["2024-07-10"], on: connection)
+        // Kept aside: the next backtest of the day replaces these rows.
+        let treesOnly = try connection.execute("""
+            select forecast_datetime::text as hour, predicted_lossadjustedload as load from \(Self.table) where run_id = $1::uuid
+            """, [treesRun], name: "trees only").rows.map { ($0.string("hour") ?? "", $0.double("load") ?? .nan) }
+        #expect(treesOnly.count == 24)
+        // The champion with a linear member blended in by hand, stored as training stores one.
+        // Both fits: a backtest scores the evaluated one (holdout_model_json), an issued forecast the refit.
+        let champion = try #require(try connection.execute("""
+            select model_id, model_json::text as json, holdout_model_json::text as holdout, features
+            from \(Self.registry) where status = 'approved'
+            """, name: "champion").first)
+        let id = try #require(champion.int("model_id"))
+        func blended(_ json: String) throws -> String {
+            let trees = try Booster(modelJSON: Data(json.utf8))
+            let features = trees.featureNames
+            let blend = LinearBlend(treesWeight: 0.75, linearWeight: 0.25, intercept: 900, features: features,
+                                    center: features.indices.map { Double($0) }, scale: features.map { _ in 7.5 },
+                                    coefficients: features.indices.map { Double($0 % 5) - 2 })
+            return String(decoding: try BlendedModel(trees: trees, blend: blend).modelJSON(), as: UTF8.self)
+        }
+        try connection.execute("""
+            update \(Self.registry) set model_json = $1::json, holdout_model_json = $2::json where model_id = $3
+            """, [try blended(try #require(champion.string("json"))), try blended(try #require(champion.string("holdout"))), id],
+            name: "blend the champion")
+        let finding = try outdated()
+        #expect(finding.count == 1 && finding.first?.detail.contains("older than 0.9") == true
+                && finding.first?.detail.contains("\(Self.series)") == true, "\(finding)")
+        try connection.execute("alter extension gridcast update", name: "update to the default")
+        #expect(try outdated().isEmpty)
+
+        let runID = try Self.cliForecast(["2024-07-10", "2024-11-03"], on: connection)
+        for date in ["2024-07-10", "2024-11-03"] {
+            #expect(try Self.differences(date, runID: runID, on: connection) == 0, "\(date) differs")
+        }
+        // Not vacuous: the blend moved every hour, and SQL's contributions still sum to its prediction.
+        let blendedLoads = Dictionary(uniqueKeysWithValues: try connection.execute("""
+            select forecast_datetime::text as hour, predicted_lossadjustedload as load from \(Self.table) where run_id = $1::uuid
+            """, [runID], name: "blended").rows.map { ($0.string("hour") ?? "", $0.double("load") ?? .nan) })
+        #expect(treesOnly.filter { hour, load in blendedLoads[hour].map { $0 != load } == true }.count == 24)
+        let sums = try #require(try connection.execute("""
+            select bool_and(abs((select sum(c) from unnest(gridcast_contributions($1::regclass, f.model_id, f.feature_values)) c)
+                                - gridcast_predict($1::regclass, f.model_id, f.feature_values))
+                            < 1e-3 * greatest(1, abs(gridcast_predict($1::regclass, f.model_id, f.feature_values)))) as ok
+            from gridcast_features($1::regclass, $2, $3, '2024-07-10') f
+            """, [Self.registry, Self.series.loadProfile, Self.series.loadSegment], name: "contributions").first)
+        #expect(sums.bool("ok") == true)
     }
 
     @Test("a model that learned the deviation from the recent level: the level is added back, every column equal to the CLI's")

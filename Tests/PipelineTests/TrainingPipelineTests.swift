@@ -35,7 +35,7 @@ struct TrainingPipelineTests {
                 select (metrics -> 'feature_settings')::text as settings from gridcast_operational_dev.model_registry
                 where load_profile = $1 and load_segment = $2 and model_version = $3
                 """, [series.loadProfile, series.loadSegment, trained.version], name: "feature settings").first?.string("settings")).utf8))
-            let reloaded = try zip(Booster(modelJSON: json).predict(DMatrix(data.matrix.columns(stored.features))),
+            let reloaded = try zip(BlendedModel(modelJSON: json).predict(data.matrix.columns(stored.features)),
                                    settings.baseValues(data.matrix)).map { Double($0 + $1) }
             #expect(reloaded == trained.testPredictions, "\(series): stored model predicts differently")
         }
@@ -49,6 +49,19 @@ struct TrainingPipelineTests {
             from gridcast_operational_dev.model_registry m
             """, name: "refit windows").first
         #expect(windows?.int("refit") == 6 && windows?.int("n") == 6)
+        // The linear blend was weighed on the folds for every series, and stored exactly where its rule chose it.
+        let blends = try connection.execute("""
+            select count(*) filter (where (metrics -> 'linear_blend' ->> 'used')::boolean
+                                      = ((metrics -> 'linear_blend' ->> 'linear_weight')::float8 > 0
+                                         and (metrics -> 'linear_blend' ->> 'fold_rmse')::float8
+                                             < (metrics -> 'linear_blend' ->> 'trees_fold_rmse')::float8 * 0.995)
+                                      and (metrics -> 'linear_blend' ->> 'used')::boolean
+                                      = gridcast_operational_dev.model_is_blended(model_json)
+                                      and (metrics -> 'linear_blend' ->> 'used')::boolean
+                                      = gridcast_operational_dev.model_is_blended(holdout_model_json)) as consistent
+            from gridcast_operational_dev.model_registry
+            """, name: "linear blends").first
+        #expect(blends?.int("consistent") == 6)
         // The consensus selection is kept only where it validated no worse than every feature.
         let featureSets = try connection.execute("""
             select load_profile || '-' || load_segment as series, metrics->>'feature_set' as chosen,

@@ -26,6 +26,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Deploy the average of the search's best 3 finalists: auto (when it scores a lower RMSE on the "
                                + "folds than the best alone), always, or never.", valueName: "auto|always|never"))
     var ensemble: EnsembleRule = .auto
+    @Option(name: .customLong("linear-blend"),
+            help: ArgumentHelp("Blend a linear model on the same features into the trees: auto (when the blend weight "
+                               + "chosen on the folds scores at least 0.5% lower RMSE than the trees alone), or never.",
+                               valueName: "auto|never"))
+    var linearBlend: LinearBlendRule = .auto
     @Option(name: .customLong("feature-set"),
             help: ArgumentHelp("Features of the model: auto (the consensus selection when a default fit on it validates no "
                                + "worse than every feature), all, or selected.", valueName: "auto|all|selected"))
@@ -83,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         configuration.trials = trials
         configuration.search = search
         configuration.ensemble = ensemble
+        configuration.linearBlend = linearBlend
         configuration.featureSet = featureSet
         configuration.target = target
         configuration.folds = folds
@@ -211,5 +217,6 @@ struct TrainingFailed: Error, CustomStringConvertible, FailureDetails {
 
 extension SearchStrategy: ExpressibleByArgument {}
 extension EnsembleRule: ExpressibleByArgument {}
+extension LinearBlendRule: ExpressibleByArgument {}
 extension FeatureSetRule: ExpressibleByArgument {}
 extension TargetRule: ExpressibleByArgument {}

@@ -1,17 +1,15 @@
-import Foundation
-
 /// Finds the byte ranges of values in a JSON document without building it in memory, so a model of a
 /// million tree nodes can be edited in place (ModelAveraging). Edits are text splices: every number
 /// keeps its spelling, which matters because XGBoost's model parser tells integers from floats by it
 /// ("0" is an Integer, "0E0" a Number) and refuses the wrong one.
-struct JSONScanner {
-    struct SyntaxError: Error, CustomStringConvertible {
-        let offset: Int
-        var description: String { "model JSON is malformed at byte \(offset)" }
+public struct JSONScanner {
+    public struct SyntaxError: Error, CustomStringConvertible {
+        public let offset: Int
+        public var description: String { "model JSON is malformed at byte \(offset)" }
     }
 
     /// A value found at a path of object keys (array items add "[]").
-    typealias Visit = (_ path: [String], _ range: Range<Int>) -> Void
+    public typealias Visit = (_ path: [String], _ range: Range<Int>) -> Void
 
     let bytes: [UInt8]
     private var index = 0
@@ -20,7 +18,7 @@ struct JSONScanner {
 
     /// Scans the document, calling `visit` for each value whose path `wanted` accepts (its children
     /// are visited only when `wanted` accepts a prefix: pass a closure that matches prefixes).
-    static func scan(_ bytes: [UInt8], descendInto wanted: ([String]) -> Bool, visit: Visit) throws {
+    public static func scan(_ bytes: [UInt8], descendInto wanted: ([String]) -> Bool, visit: Visit) throws {
         var scanner = JSONScanner(bytes)
         var path: [String] = []
         _ = try scanner.value(path: &path, descend: true, wanted: wanted, visit: visit)
@@ -105,14 +103,19 @@ struct JSONScanner {
     }
 
     /// The items of a flat array of numbers, e.g. `[1,-1,2E-1]`, as text.
-    static func numbers(_ bytes: ArraySlice<UInt8>) -> [Substring] {
+    public static func numbers(_ bytes: ArraySlice<UInt8>) -> [Substring] {
         String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces)[...] }
+            .split(separator: ",").map { item in
+                let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+                guard let first = item.firstIndex(where: { !isSpace($0) }),
+                      let last = item.lastIndex(where: { !isSpace($0) }) else { return item[item.endIndex...] }
+                return item[first...last]
+            }
     }
 }
 
 /// Replaces byte ranges of `bytes` (sorted, not overlapping) with new text.
-func splice(_ bytes: ArraySlice<UInt8>, _ edits: [(range: Range<Int>, text: String)]) -> [UInt8] {
+public func splice(_ bytes: ArraySlice<UInt8>, _ edits: [(range: Range<Int>, text: String)]) -> [UInt8] {
     var result: [UInt8] = []
     result.reserveCapacity(bytes.count + edits.reduce(0) { $0 + $1.text.utf8.count })
     var position = bytes.startIndex
