@@ -1,5 +1,5 @@
--- 0031: blended models. `gridcast train` may blend a linear member (XGBoost's gblinear on standardized
--- features) into the tree model when the blend scores better on the folds (`--linear-blend auto`). The
+-- 0031: blended models. `gridcast train` may blend a linear member (a ridge regression on standardized
+-- features) into the tree model when the blend wins every fold (`--linear-blend auto`). The
 -- blend travels inside model_json as one more top-level key, "gridcast_blend", written first; XGBoost
 -- ignores it when it loads the document, so any XGBoost still loads the tree member from the same text.
 -- Parameters: identifier placeholders only (see 0001).

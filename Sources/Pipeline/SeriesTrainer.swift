@@ -91,7 +91,7 @@ public struct SeriesTrainer: Sendable {
         // A linear member blended into what the search chose, at the weight the same folds score best (LinearBlend).
         let blendChoice = configuration.linearBlend == .never ? nil
             : try LinearTrainer.chooseWeight(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]),
-                                             folds: folds, treePredictions: search.chosenFoldPredictions, threads: threads)
+                                             folds: folds, treePredictions: search.chosenFoldPredictions)
 
         // 3. Final fit on the training window, rounds chosen on the validation window: the best candidate, or
         // each member of the search's ensemble when it scored better on the folds, averaged into one model. Each
@@ -105,11 +105,10 @@ public struct SeriesTrainer: Sendable {
             }
         }
         let trees = try ModelAveraging.average(members.map(\.booster), threads: threads)
-        // The linear member on the same windows, its rounds chosen on the validation window like the trees'.
-        let linear = try blendChoice.flatMap { $0.used ? $0 : nil }.map { choice in
+        // The linear member on the same windows, its penalty chosen on the validation window like the trees' rounds.
+        let linear = try blendChoice.flatMap { configuration.linearBlend.deploys($0) ? $0 : nil }.map { choice in
             (choice, try LinearTrainer.fit(train: selected.rows(split.train), labels: Array(labels[split.train]),
-                                           validation: (selected.rows(split.validation), Array(labels[split.validation])),
-                                           threads: threads))
+                                           validation: (selected.rows(split.validation), Array(labels[split.validation]))))
         }
         let final = BlendedModel(trees: trees, blend: linear.map { $0.1.member.weighted($0.0.linearWeight) })
         let validationPredictions = try final.predict(selected.rows(split.validation), threads: threads)
@@ -134,7 +133,7 @@ public struct SeriesTrainer: Sendable {
         let evaluation = Evaluation(model: model, baseline: baseline, coverage: coverage, intervals: intervals, votes: votes,
                                     target: target, featureSet: featureSet, rounds: rounds, memberRounds: memberRounds,
                                     search: search, fitsReused: memo.reused,
-                                    linearBlend: blendChoice.map { LinearBlendMetrics($0, rounds: linear?.1.rounds) },
+                                    linearBlend: blendChoice.map { LinearBlendMetrics($0, deployed: linear?.1) },
                                     featureRanges: refit == nil ? selected.ranges(split.train) : selected.ranges(0..<data.keys.count),
                                     weatherAsIssuedShare: Lineage.asIssuedShare(data.keys))
         var registration = ModelRegistration(
@@ -348,7 +347,7 @@ public struct SeriesTrainer: Sendable {
     }
 
     /// The deployed model refit on every row: each tree member with its parameters and rounds, the linear
-    /// member (when blended) with its rounds, at the same weight.
+    /// member (when blended) with its penalty, at the same weight.
     private func refitOnEveryDay(_ chosen: [RandomSearch.Trial], members: [FittedModel],
                                  linear: (LinearBlendChoice, LinearFit)?, matrix: FeatureMatrix,
                                  labels: [Float]) throws -> BlendedModel {
@@ -356,8 +355,7 @@ public struct SeriesTrainer: Sendable {
             try refit(member.parameters, rounds: fitted.bestRounds, matrix: matrix, labels: labels)
         }, threads: threads)
         let blend = try linear.map { choice, fitted in
-            try LinearTrainer.fit(train: matrix, labels: labels, rounds: fitted.rounds, threads: threads)
-                .member.weighted(choice.linearWeight)
+            try LinearTrainer.fit(train: matrix, labels: labels, penalties: [fitted.penalty]).member.weighted(choice.linearWeight)
         }
         return BlendedModel(trees: trees, blend: blend)
     }

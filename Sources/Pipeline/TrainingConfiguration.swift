@@ -37,8 +37,9 @@ public struct TrainingConfiguration: Sendable, Codable {
     public var search: SearchStrategy = .halving
     /// Whether the average of the search's best finalists is deployed: auto (when it scores better on the folds).
     public var ensemble: EnsembleRule = .auto
-    /// Whether a linear member (XGBoost's gblinear on standardized features) is blended into the trees:
-    /// auto (when the best blend weight on the folds beats the trees alone by 0.5%), or never.
+    /// Whether a linear member (ridge regression on the standardized features) is blended into the trees:
+    /// auto (when the best blend weight beats the trees alone on every fold and on their mean by 0.5%), always
+    /// (whenever that weight is above 0), or never.
     public var linearBlend: LinearBlendRule = .auto
     /// Which features the search and the model use: the consensus selection when a default fit on it
     /// validates no worse than on every feature (auto), every feature, or the selection whatever it scores.

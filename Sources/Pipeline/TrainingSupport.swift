@@ -153,22 +153,27 @@ struct EnsembleMetrics: Codable {
 }
 
 /// The linear blend in a model's metrics: the weight the folds chose, its mean fold RMSE against the
-/// trees alone, whether that beat them by enough to deploy, and the deployed member's rounds.
+/// trees alone, whether that beat them by enough to deploy, and the deployed member's ridge penalty.
 struct LinearBlendMetrics: Codable {
     var used: Bool
     var linearWeight: Double
     var foldRMSE: Double
     var treesFoldRMSE: Double
-    var rounds: Int?
+    var foldsWon: Int
+    var folds: Int
+    var penalty: Double?
 
-    init(_ choice: LinearBlendChoice, rounds: Int?) {
-        (used, linearWeight, foldRMSE, treesFoldRMSE) = (choice.used, choice.linearWeight, choice.foldRMSE,
+    /// - Parameter deployed: the linear member blended into the deployed model (nil: the trees alone).
+    init(_ choice: LinearBlendChoice, deployed: LinearFit?) {
+        (used, linearWeight, foldRMSE, treesFoldRMSE) = (deployed != nil, choice.linearWeight, choice.foldRMSE,
                                                          choice.treesFoldRMSE)
-        self.rounds = choice.used ? rounds : nil
+        (foldsWon, folds) = (choice.foldsWon, choice.folds)
+        penalty = deployed?.penalty
     }
 
     enum CodingKeys: String, CodingKey {
-        case used, linearWeight = "linear_weight", foldRMSE = "fold_rmse", treesFoldRMSE = "trees_fold_rmse", rounds
+        case used, linearWeight = "linear_weight", foldRMSE = "fold_rmse", treesFoldRMSE = "trees_fold_rmse", penalty
+        case foldsWon = "folds_won", folds
     }
 }
 

@@ -53,6 +53,7 @@ struct TrainingPipelineTests {
         let blends = try connection.execute("""
             select count(*) filter (where (metrics -> 'linear_blend' ->> 'used')::boolean
                                       = ((metrics -> 'linear_blend' ->> 'linear_weight')::float8 > 0
+                                         and metrics -> 'linear_blend' -> 'folds_won' = metrics -> 'linear_blend' -> 'folds'
                                          and (metrics -> 'linear_blend' ->> 'fold_rmse')::float8
                                              < (metrics -> 'linear_blend' ->> 'trees_fold_rmse')::float8 * 0.995)
                                       and (metrics -> 'linear_blend' ->> 'used')::boolean
@@ -101,6 +102,56 @@ struct TrainingPipelineTests {
         #expect(row.bool("plain") == true)
         let (model, _) = try #require(try ModelRegistry(connection: connection, layout: SampleWarehouse.layout).version(series, trained.version))
         #expect(model.fitEnd == row.string("v"))
+    }
+
+    @Test("--linear-blend always: a blended model is stored with its blend and reloads to the same test predictions, not its trees'")
+    func blendedModel() throws {
+        let target = try SampleWarehouse.clone("blend")
+        var configuration = SampleWarehouse.quickTraining
+        configuration.linearBlend = .always
+        let results = try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
+                                      query: try SampleWarehouse.query).train(Self.all)
+        let connection = try Connection.open(target)
+        let registry = ModelRegistry(connection: connection, layout: SampleWarehouse.layout)
+        var blended = 0
+        for (series, result) in zip(Self.all, results) {
+            let trained = try result.get()
+            let (stored, _) = try #require(try registry.version(series, trained.version))
+            // The evaluated fit (the refit has seen the test window).
+            let json = try #require(try connection.execute("""
+                select coalesce(holdout_model_json, model_json)::text as json from gridcast_operational_dev.model_registry
+                where load_profile = $1 and load_segment = $2 and model_version = $3
+                """, [series.loadProfile, series.loadSegment, trained.version], name: "evaluated fit").first?.string("json"))
+            let model = try BlendedModel(modelJSON: Data(json.utf8))
+            guard let blend = model.blend else { continue }
+            blended += 1
+            #expect(blend.linearWeight > 0 && abs(blend.treesWeight + blend.linearWeight - 1) < 1e-12)
+            #expect(blend.features == stored.features)
+            let metrics = try #require(try connection.execute("""
+                select (metrics -> 'linear_blend' ->> 'used')::boolean as used,
+                       (metrics -> 'linear_blend' ->> 'linear_weight')::float8 as weight,
+                       (metrics -> 'feature_settings')::text as settings,
+                       gridcast_operational_dev.model_is_blended(model_json) as deployed
+                from gridcast_operational_dev.model_registry
+                where load_profile = $1 and load_segment = $2 and model_version = $3
+                """, [series.loadProfile, series.loadSegment, trained.version], name: "blend metrics").first)
+            #expect(metrics.bool("used") == true && metrics.bool("deployed") == true
+                    && metrics.double("weight") == blend.linearWeight)
+            // The stored blend scores the test window exactly as the in-memory model did.
+            let settings = try JSONDecoder().decode(FeatureSettings.self, from: Data((metrics.string("settings") ?? "").utf8))
+            let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
+                                                       start: trained.testWindow.start, end: trained.testWindow.end,
+                                                       settings: settings, requireTarget: true,
+                                                       asOf: SampleWarehouse.quickTraining.asOf)
+            let reloaded = try zip(model.predict(data.matrix.columns(stored.features)), settings.baseValues(data.matrix))
+                .map { Double($0 + $1) }
+            #expect(reloaded == trained.testPredictions, "\(series): the stored blend predicts differently")
+            // And differs from its tree member alone: the blend is not a label.
+            let treesOnly = try zip(model.trees.predict(DMatrix(data.matrix.columns(stored.features))),
+                                    settings.baseValues(data.matrix)).map { Double($0 + $1) }
+            #expect(treesOnly != reloaded)
+        }
+        #expect(blended > 0, "no series' folds weighted the linear member above 0")
     }
 
     @Test("--feature-set all skips the selection and keeps every column; selected keeps the vote's set whatever it scores")

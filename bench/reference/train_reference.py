@@ -7,7 +7,9 @@ warehouse (so both sides learn from identical numbers), with the same split (las
 test, VALIDATION_DAYS before them validation), the same consensus feature selection (gain,
 permutation with features correlated at |r| >= 0.9 shuffled as one group, correlation; 2 of 3 votes, at least 5 features; gridcast's shuffles from --permutations; kept only when a default
 fit on it validates no worse than on every feature), the same ensemble rule (the best three candidates' predictions
-averaged, deployed when that scores better on the folds than the best alone), the same search candidates (gridcast's
+averaged, deployed when that scores better on the folds than the best alone), the same linear blend (a ridge
+regression on the standardized features, blended at the weight that beats the trees on every fold and on their
+mean by 0.5%), the same search candidates (gridcast's
 own, from --candidates), number of trials and expanding-window folds, the same early stopping, and the same parallelism (one process
 per core, one xgboost thread each). Prints one JSON document on stdout.
 
@@ -133,6 +135,54 @@ def select_features(booster, names, x_train, y_train, x_valid, y_valid, rounds, 
     return selected
 
 
+PENALTIES = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+BLEND_WEIGHTS = [round(k / 10, 1) for k in range(11)]
+
+
+def ridge(x_train, y_train, x_valid=None, y_valid=None):
+    """gridcast's linear member (LinearTrainer): ridge on columns standardized over their known training values,
+    a missing value at the mean, the penalty (per row) chosen on the validation rows. Returns a predict function."""
+    x_train = x_train.astype(np.float64)
+    center = np.nanmean(x_train, axis=0)
+    center = np.where(np.isnan(center), 0.0, center)
+    known = ~np.isnan(x_train)
+    counts = known.sum(axis=0)
+    deviation = np.sqrt(np.maximum(0.0, np.nansum(x_train ** 2, axis=0) / np.maximum(counts, 1) - center ** 2))
+    deviation = np.where(counts > 1, deviation, 0.0)
+    scale = np.where(deviation > 1e-9 * np.maximum(1.0, np.abs(center)), deviation, 1.0)
+
+    def standardized(x):
+        z = (x.astype(np.float64) - center) / scale
+        return np.where(np.isnan(z), 0.0, z)
+    z = standardized(x_train)
+    mean = float(np.mean(y_train))
+    gram, moment = z.T @ z, z.T @ (y_train.astype(np.float64) - mean)
+    best = None
+    for penalty in PENALTIES if x_valid is not None else PENALTIES[:1]:
+        weights = np.linalg.solve(gram + penalty * len(y_train) * np.eye(len(center)), moment)
+        predict = (lambda w: lambda x: mean + standardized(x) @ w)(weights)
+        if x_valid is None:
+            return predict
+        score = rmse(predict(x_valid), y_valid)
+        if best is None or score < best[0]:
+            best = (score, predict)
+    return best[1]
+
+
+def blend_weight(x, labels, fold_rows, tree_predictions):
+    """The weight gridcast's rule deploys (0: the trees alone): best mean fold RMSE over BLEND_WEIGHTS, kept when it
+    beats the trees on every fold and on their mean by 0.5%."""
+    scores = [[] for _ in BLEND_WEIGHTS]
+    for (low, high), trees in zip(fold_rows, tree_predictions):
+        linear = ridge(x[:low], labels[:low], x[low:high], labels[low:high])(x[low:high])
+        for index, weight in enumerate(BLEND_WEIGHTS):
+            scores[index].append(rmse((1 - weight) * trees.astype(np.float64) + weight * linear, labels[low:high]))
+    means = [sum(s) / len(s) for s in scores]
+    best = min(range(len(means)), key=lambda i: (means[i], i))
+    every_fold = all(b < t for b, t in zip(scores[best], scores[0]))
+    return BLEND_WEIGHTS[best] if best > 0 and every_fold and means[best] < means[0] * (1 - 0.005) else 0.0
+
+
 def train_series(job):
     prefix, args = job
     started = time.time()
@@ -166,7 +216,7 @@ def train_series(job):
     days_before = list(dict.fromkeys(dates[:before]))
     def first_row(day):
         return before if day >= len(days_before) else bisect.bisect_left(dates, days_before[day], 0, before)
-    folds = []
+    folds, fold_rows = [], []
     for newer in reversed(range(args.folds)):
         end = len(days_before) - newer * args.fold_days
         start = end - args.fold_days
@@ -174,6 +224,7 @@ def train_series(job):
             continue
         low, high = first_row(start), first_row(end)
         if low > high - low:
+            fold_rows.append((low, high))
             folds.append((xgb.DMatrix(x[:low], label=labels[:low], feature_names=selected),
                           xgb.DMatrix(x[low:high], label=labels[low:high], feature_names=selected)))
     rng = random.Random(args.seed)
@@ -191,10 +242,15 @@ def train_series(job):
     # the best three averaged, deployed when their averaged predictions score better on the same folds
     members = tried[:3]
     chosen = [(tried[0][2], tried[0][1])]
+    chosen_predictions = tried[0][3]
     if len(members) >= 2 and folds:
-        ensemble_scores = [rmse(np.mean([m[3][k] for m in members], axis=0), b.get_label()) for k, (_, b) in enumerate(folds)]
+        ensemble_predictions = [np.mean([m[3][k] for m in members], axis=0) for k in range(len(folds))]
+        ensemble_scores = [rmse(p, b.get_label()) for p, (_, b) in zip(ensemble_predictions, folds)]
         if sum(ensemble_scores) / len(ensemble_scores) < tried[0][0]:
             chosen = [(m[2], m[1]) for m in members]
+            chosen_predictions = ensemble_predictions
+    # the linear blend: a ridge regression weighed against the chosen trees on the same folds
+    weight = blend_weight(x, labels, fold_rows, chosen_predictions) if folds else 0.0
 
     # 3. final fit on the training window, rounds chosen on the validation window (each member); 4. test RMSE
     dfinal = xgb.DMatrix(x[train], label=labels[train], feature_names=selected)
@@ -203,9 +259,12 @@ def train_series(job):
     # each member with the seed of its search fits, as gridcast does (so a fold that is these windows is that fit)
     finals = [fit(p, dfinal, dvalid_final, args, args.seed + trial) for p, trial in chosen]
     predicted = np.mean([final.predict(dtest, iteration_range=(0, rounds)) for final, rounds, _ in finals], axis=0)
+    if weight > 0:
+        linear = ridge(x[train], labels[train], x[valid], labels[valid])(x[test])
+        predicted = ((1 - weight) * predicted.astype(np.float64) + weight * linear).astype(np.float32)
     rounds = sum(r for _, r, _ in finals)
     return {"series": meta["series"], "rmse": rmse(predicted, labels[test]), "features": len(selected),
-            "rounds": rounds, "members": len(chosen), "train_rows": first_validation, "test_rows": len(dates) - first_test,
+            "rounds": rounds, "members": len(chosen), "linear_weight": weight, "train_rows": first_validation, "test_rows": len(dates) - first_test,
             "seconds": time.time() - started}
 
 

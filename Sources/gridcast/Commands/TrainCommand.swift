@@ -27,9 +27,10 @@ struct TrainCommand: ParsableCommand {
                                + "folds than the best alone), always, or never.", valueName: "auto|always|never"))
     var ensemble: EnsembleRule = .auto
     @Option(name: .customLong("linear-blend"),
-            help: ArgumentHelp("Blend a linear model on the same features into the trees: auto (when the blend weight "
-                               + "chosen on the folds scores at least 0.5% lower RMSE than the trees alone), or never.",
-                               valueName: "auto|never"))
+            help: ArgumentHelp("Blend a ridge regression on the same features into the trees: auto (when the blend "
+                               + "weight chosen on the folds beats the trees alone on every fold, and on their mean by "
+                               + "0.5% RMSE), always (whenever the folds' best weight is above 0), or never.",
+                               valueName: "auto|always|never"))
     var linearBlend: LinearBlendRule = .auto
     @Option(name: .customLong("feature-set"),
             help: ArgumentHelp("Features of the model: auto (the consensus selection when a default fit on it validates no "
