@@ -80,6 +80,8 @@ public struct RandomSearch {
     /// Up to this many of the best finalists are averaged into the ensemble the search scores (1: none).
     public var ensembleSize: Int = 3
     public var ensembleRule: EnsembleRule = .auto
+    /// Histogram bins of every candidate's fits.
+    public var maxBins = BoostParameters.defaultMaxBins
 
     public init(trials: Int = 50, seed: UInt64 = 42, patience: Int = 30, threads: Int = 1, strategy: SearchStrategy = .halving) {
         self.trials = trials
@@ -165,6 +167,7 @@ public struct RandomSearch {
         let candidates = Self.candidates(trials: trials, seed: seed).map { candidate in
             var parameters = candidate
             parameters.maxRounds = maxRounds
+            parameters.maxBins = maxBins
             return parameters
         }
         func seedOf(_ candidate: Int) -> UInt64 { seed &+ UInt64(candidate) }

@@ -85,6 +85,7 @@ public struct SeriesTrainer: Sendable {
         var searcher = RandomSearch(trials: configuration.trials, seed: configuration.seed, patience: configuration.patience,
                                     threads: threads, strategy: configuration.search)
         searcher.ensembleRule = configuration.ensemble
+        searcher.maxBins = configuration.maxBins
         let search = try searcher
             .run(matrix: selected.rows(beforeTest), labels: Array(labels[beforeTest]), folds: folds,
                  maxRounds: configuration.maxRounds, memo: memo)
@@ -328,6 +329,7 @@ public struct SeriesTrainer: Sendable {
     private var defaultParameters: BoostParameters {
         var defaults = BoostParameters()
         defaults.maxRounds = configuration.maxRounds
+        defaults.maxBins = configuration.maxBins
         return defaults
     }
 

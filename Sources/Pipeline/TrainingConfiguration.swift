@@ -62,6 +62,8 @@ public struct TrainingConfiguration: Sendable, Codable {
     /// Boosting round cap and early-stopping patience.
     public var maxRounds = 1000
     public var patience = 30
+    /// Histogram bins per feature of every tree fit (XGBoost's max_bin; see `BoostParameters.maxBins`).
+    public var maxBins = BoostParameters.defaultMaxBins
     /// Nominal coverage of the prediction intervals.
     public var intervalCoverage = 0.8
     /// Approval thresholds: skill (1 - RMSE/baseline RMSE) at least this, MAPE (percent) at most this.
@@ -114,6 +116,7 @@ public struct TrainingConfiguration: Sendable, Codable {
         }
         try FeatureSettings.validateLead(features.leadDays)
         guard trials >= 1 else { throw .invalidSetting("trials must be at least 1") }
+        guard (2...4096).contains(maxBins) else { throw .invalidSetting("max bins must be 2 to 4096, not \(maxBins)") }
         guard folds >= 1, foldDays >= 1, testDays >= 1, validationDays >= 1 else {
             throw .invalidSetting("folds, fold days, test days and validation days must be at least 1")
         }

@@ -181,6 +181,27 @@ struct BoostingTests {
         #expect(alone.ensemble == nil && alone.chosen.count == 1)
     }
 
+    @Test("histogram bins: 64 by default, passed to XGBoost, carried by the search's candidates; old documents read as 256")
+    func histogramBins() throws {
+        #expect(BoostParameters().xgboostParameters(threads: 1, seed: 1)["max_bin"] == "64")
+        var search = RandomSearch(trials: 3, seed: 5, patience: 5, strategy: .full)
+        search.maxBins = 16
+        let (matrix, labels, _) = synthetic(rows: 600, seed: 11)
+        let folds = TimeSeriesFolds(rowCount: 600, foldCount: 1, validationSize: 96)
+        let outcome = try search.run(matrix: matrix, labels: labels, folds: folds, maxRounds: 20)
+        #expect(outcome.trials.allSatisfy { $0.parameters.maxBins == 16 })
+        // Fewer bins are coarser splits: a different model from the same data and seed.
+        var coarse = BoostParameters(), fine = BoostParameters()
+        (coarse.maxRounds, fine.maxRounds, coarse.maxBins, fine.maxBins) = (20, 20, 4, 256)
+        let input = try DMatrix(matrix)
+        #expect(try Trainer.fit(coarse, train: matrix, labels: labels).booster.predict(input)
+                != Trainer.fit(fine, train: matrix, labels: labels).booster.predict(input))
+        let before = #"{"eta":0.1,"max_depth":6,"min_child_weight":1,"subsample":0.8,"colsample_bytree":0.8,"lambda":1,"alpha":0,"gamma":0,"max_rounds":100}"#
+        #expect(try JSONDecoder().decode(BoostParameters.self, from: Data(before.utf8)).maxBins == 256)
+        let encoded = try JSONEncoder().encode(search.maxBins == 16 ? outcome.best.parameters : BoostParameters())
+        #expect(try JSONDecoder().decode(BoostParameters.self, from: encoded) == outcome.best.parameters)
+    }
+
     @Test("consensus selection keeps informative features and drops pure noise")
     func featureSelection() throws {
         let (matrix, labels, _) = synthetic(rows: 3000, seed: 4)

@@ -40,10 +40,12 @@ def params(p, seed):
     return {"objective": "reg:squarederror", "eval_metric": "rmse", "tree_method": "hist",
             "eta": p["eta"], "max_depth": p["max_depth"], "min_child_weight": p["min_child_weight"],
             "subsample": p["subsample"], "colsample_bytree": p["colsample_bytree"],
-            "lambda": p["lambda"], "alpha": p["alpha"], "gamma": p["gamma"],
+            "lambda": p["lambda"], "alpha": p["alpha"], "gamma": p["gamma"], "max_bin": p.get("max_bin", MAX_BIN),
             "nthread": 1, "seed": seed % (2**31 - 1), "verbosity": 0}
 
 
+# gridcast's histogram bins per feature (BoostParameters.defaultMaxBins); XGBoost's own default is 256.
+MAX_BIN = 64
 DEFAULTS = {"eta": 0.1, "max_depth": 6, "min_child_weight": 1.0, "subsample": 0.8,
             "colsample_bytree": 0.8, "lambda": 1.0, "alpha": 0.0, "gamma": 0.0}
 

@@ -64,6 +64,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "XGBoost threads per series (default: cores / series at once; --shard i/N assumes its N processes share this machine).")
     var threads: Int = 0
     @Option(help: "Random seed of the search.") var seed: UInt64 = 42
+    @Option(help: ArgumentHelp("Histogram bins per feature of each tree fit (XGBoost's max_bin, 2-4096; XGBoost's own "
+                               + "default is 256).")) var maxBins: Int = BoostParameters.defaultMaxBins
     @Option(name: .customLong("training-weather"),
             help: "Weather of the training rows: as-issued (the forecast known on D-1 at --issue-time where one is stored, else the observation) or observed (hindsight).")
     var trainingWeather: TrainingWeatherChoice = .asIssued
@@ -110,6 +112,7 @@ struct TrainCommand: ParsableCommand {
         configuration.threadsPerSeries = threads
         configuration.processesSharingCores = seriesOptions.selection.shard?.count ?? 1
         configuration.seed = seed
+        configuration.maxBins = maxBins
         configuration.trainingWeather = trainingWeather == .observed ? .observed : .asIssuedOrObserved
         configuration.issueTime = AsOfRule.parseIssueTime(issueTime) ?? issueTime
         configuration.refit = !noRefit
