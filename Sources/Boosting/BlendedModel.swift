@@ -33,7 +33,9 @@ public final class BlendedModel {
         var predictions = try trees.predict(DMatrix(matrix, threads: threads))
         if let blend {
             matrix.values.withUnsafeBufferPointer { values in
-                predictions.withUnsafeMutableBufferPointer { blend.blend(predictions: $0, values: values, columns: matrix.columnCount) }
+                predictions.withUnsafeMutableBufferPointer {
+                    blend.blend(predictions: $0, values: values, columns: matrix.columnCount)
+                }
             }
         }
         return predictions

@@ -58,7 +58,8 @@ public struct LinearBlendChoice: Sendable, Codable, Equatable {
 /// Solved exactly from the normal equations (Cholesky of a features x features matrix) rather than with
 /// XGBoost's gblinear: its coordinate descent on dozens of correlated lags ran for hundreds of rounds and
 /// added 22 s to the bench's 200 fleet series (about 0.2 s of CPU each), where one pass over the rows for
-/// the Gram matrix takes milliseconds and every penalty of the grid is then one small solve. The model is the same kind either way (intercept and
+/// the Gram matrix takes milliseconds and every penalty of the grid is then one small solve. The model is
+/// the same kind either way (intercept and
 /// one weight per standardized feature), so how it was fit does not change how it is stored or scored.
 public enum LinearTrainer {
     /// Ridge penalties tried on the validation window, per training row (standardized features).
@@ -86,9 +87,13 @@ public enum LinearTrainer {
             let member = LinearBlend(treesWeight: 0, linearWeight: 1, intercept: normal.meanLabel,
                                      features: train.featureNames, center: center, scale: scale,
                                      coefficients: coefficients)
-            guard let (matrix, actual) = validation else { return LinearFit(member: member, penalty: penalty, validationRMSE: nil) }
+            guard let (matrix, actual) = validation else {
+                return LinearFit(member: member, penalty: penalty, validationRMSE: nil)
+            }
             let rmse = rmse(member.linearPredictions(matrix), actual)
-            if rmse < best?.validationRMSE ?? .infinity { best = LinearFit(member: member, penalty: penalty, validationRMSE: rmse) }
+            if rmse < best?.validationRMSE ?? .infinity {
+                best = LinearFit(member: member, penalty: penalty, validationRMSE: rmse)
+            }
         }
         guard let best else { throw Problem(description: "no ridge penalty gave a finite validation RMSE") }
         return best
@@ -107,21 +112,23 @@ public enum LinearTrainer {
                                  validation: (validation, actual))
             let linear = fitted.member.linearPredictions(validation)
             for (index, weight) in weights.enumerated() {
-                scores[index].append(rmse(zip(treePredictions[fold], linear).map { (1 - weight) * Double($0) + weight * $1 },
-                                          actual))
+                let blended = zip(treePredictions[fold], linear).map { (1 - weight) * Double($0) + weight * $1 }
+                scores[index].append(rmse(blended, actual))
             }
         }
         let meanRMSE = scores.map { $0.reduce(0, +) / Double(folds.folds.count) }
         let best = meanRMSE.indices.min { (meanRMSE[$0], $0) < (meanRMSE[$1], $1) }!
+        let won = zip(scores[best], scores[0]).filter { $0 < $1 }.count
         return LinearBlendChoice(linearWeight: weights[best], foldRMSE: meanRMSE[best], treesFoldRMSE: meanRMSE[0],
-                                 foldsWon: zip(scores[best], scores[0]).filter { $0 < $1 }.count, folds: folds.folds.count)
+                                 foldsWon: won, folds: folds.folds.count)
     }
 
     /// RMSE over the rows whose actual is known.
     public static func rmse(_ predicted: [Double], _ actual: [Float]) -> Double {
         let pairs = zip(predicted, actual).filter { !$0.1.isNaN }
         guard !pairs.isEmpty else { return .infinity }
-        return (pairs.reduce(0.0) { $0 + ($1.0 - Double($1.1)) * ($1.0 - Double($1.1)) } / Double(pairs.count)).squareRoot()
+        let squares = pairs.reduce(0.0) { $0 + ($1.0 - Double($1.1)) * ($1.0 - Double($1.1)) }
+        return (squares / Double(pairs.count)).squareRoot()
     }
 
     /// Each column's mean and standard deviation over the rows where it is known (a column with no spread: 1).
@@ -132,7 +139,8 @@ public enum LinearTrainer {
             for row in 0..<matrix.rowCount {
                 let value = matrix[row, column]
                 guard !value.isNaN else { continue }
-                (count, sum, sumOfSquares) = (count + 1, sum + Double(value), sumOfSquares + Double(value) * Double(value))
+                let wide = Double(value)
+                (count, sum, sumOfSquares) = (count + 1, sum + wide, sumOfSquares + wide * wide)
             }
             let mean = count > 0 ? sum / count : 0
             let deviation = count > 1 ? (max(0, sumOfSquares / count - mean * mean)).squareRoot() : 0
@@ -192,7 +200,8 @@ struct NormalEquations {
             var diagonal = a[j * n + j]
             for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }
             guard diagonal > 0, diagonal.isFinite else {
-                throw LinearTrainer.Problem(description: "the ridge system is not positive definite (penalty \(penalty))")
+                throw LinearTrainer.Problem(
+                    description: "the ridge system is not positive definite (penalty \(penalty))")
             }
             let root = diagonal.squareRoot()
             a[j * n + j] = root
@@ -221,7 +230,8 @@ extension LinearBlend {
     public func linearPredictions(_ matrix: FeatureMatrix) -> [Double] {
         matrix.values.withUnsafeBufferPointer { values in
             (0..<matrix.rowCount).map { row in
-                linear(UnsafeBufferPointer(rebasing: values[(row * matrix.columnCount)..<((row + 1) * matrix.columnCount)]))
+                let width = matrix.columnCount
+                return linear(UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]))
             }
         }
     }

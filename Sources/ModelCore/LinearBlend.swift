@@ -43,7 +43,9 @@ public struct LinearBlend: Equatable, Sendable {
     /// The linear member's value for one row of features (NaN: missing).
     public func linear(_ row: UnsafeBufferPointer<Float>) -> Double {
         var sum = intercept
-        for column in 0..<min(row.count, coefficients.count) { sum += coefficients[column] * standardized(row[column], column) }
+        for column in 0..<min(row.count, coefficients.count) {
+            sum += coefficients[column] * standardized(row[column], column)
+        }
         return sum
     }
 
@@ -52,7 +54,8 @@ public struct LinearBlend: Equatable, Sendable {
     }
 
     /// Blends the tree member's predictions (one per row of `values`, `columns` wide) in place.
-    public func blend(predictions: UnsafeMutableBufferPointer<Float>, values: UnsafeBufferPointer<Float>, columns: Int) {
+    public func blend(predictions: UnsafeMutableBufferPointer<Float>, values: UnsafeBufferPointer<Float>,
+                      columns: Int) {
         for row in 0..<predictions.count {
             let features = UnsafeBufferPointer(rebasing: values[(row * columns)..<((row + 1) * columns)])
             predictions[row] = Float(treesWeight * Double(predictions[row]) + linearWeight * linear(features))
@@ -138,7 +141,12 @@ public struct LinearBlend: Equatable, Sendable {
         for byte in array.dropFirst().dropLast() {
             if byte == UInt8(ascii: "\\") { throw Problem("its \(key).features holds an escaped name") }
             if byte == UInt8(ascii: "\"") {
-                if let name = current { names.append(String(decoding: name, as: UTF8.self)); current = nil } else { current = [] }
+                if let name = current {
+                    names.append(String(decoding: name, as: UTF8.self))
+                    current = nil
+                } else {
+                    current = []
+                }
             } else if current != nil {
                 current!.append(byte)
             }
