@@ -214,7 +214,9 @@ public struct ModelRegistry {
     /// Returns (from, to) versions.
     public func rollback(_ series: SeriesID, lead: Int = 1, reason: String) throws -> (from: Int, to: Int) {
         try connection.transaction(name: "rollback \(series)") { _ in
-            guard let (current, _) = try champion(series, lead: lead) else { throw RegistryError.noChampion(series) }
+            guard let (current, _) = try champion(series, lead: lead) else {
+                throw RegistryError.noChampion(series, lead: lead)
+            }
             let history = table.replacingOccurrences(of: ".model_registry", with: ".model_status_history")
             let previous = try connection.execute("""
                 select r.model_version from \(history) h join \(table) r on r.model_id = h.model_id
@@ -223,7 +225,7 @@ public struct ModelRegistry {
                 order by h.changed_at desc limit 1
                 """, [series.loadProfile, series.loadSegment, current.modelID, lead],
                 name: "find previous champion").first?.int("model_version")
-            guard let previous else { throw RegistryError.noPreviousChampion(series) }
+            guard let previous else { throw RegistryError.noPreviousChampion(series, lead: lead) }
             try setStatus(series, version: current.version, status: "rejected", reason: reason)
             try setStatus(series, version: previous, status: "approved", reason: "restored by rollback from version \(current.version)")
             return (current.version, previous)
@@ -277,8 +279,8 @@ public struct ModelRegistry {
 
 public enum RegistryError: Error, CustomStringConvertible {
     case noSuchVersion(SeriesID, Int)
-    case noChampion(SeriesID)
-    case noPreviousChampion(SeriesID)
+    case noChampion(SeriesID, lead: Int = 1)
+    case noPreviousChampion(SeriesID, lead: Int = 1)
     /// The environment a model is promoted into has no such series.
     case seriesNotInCatalog(SeriesID, catalog: String)
 
@@ -290,9 +292,17 @@ public enum RegistryError: Error, CustomStringConvertible {
             return "Series \(series) is not in \(catalog), so no model of it can be stored there. Add it first, with its "
                 + "location: insert into \(catalog) (load_profile, load_segment, location) values "
                 + "('\(series.loadProfile)', '\(series.loadSegment)', 'LOCATION');"
-        case let .noChampion(series): return "Series \(series) has no approved model to roll back."
-        case let .noPreviousChampion(series):
-            return "Series \(series) has no earlier champion to restore; approve a version explicitly with `gridcast models approve`."
+        case let .noChampion(series, lead):
+            return "Series \(series) has no approved \(Self.horizon(lead)) model to roll back"
+                + (lead > 1 ? "; `gridcast models list --series \(series)` shows each model's lead." : ".")
+        case let .noPreviousChampion(series, lead):
+            return "Series \(series) has no earlier \(Self.horizon(lead)) champion to restore; approve a version explicitly "
+                + "with `gridcast models approve`."
         }
+    }
+
+    /// "day-ahead" for lead 1, "D+N" beyond.
+    static func horizon(_ lead: Int) -> String {
+        lead == 1 ? "day-ahead" : "D+\(lead)"
     }
 }

@@ -69,7 +69,12 @@ struct ModelRegistryTests {
         let (from, to) = try registry.rollback(Self.series, reason: "bad forecasts")
         #expect(from == 2 && to == 1)
         #expect(try Self.statuses(registry) == [1: "approved", 2: "rejected", 3: "candidate"])
-        #expect(throws: RegistryError.self) { try registry.rollback(Self.series, reason: "again") }
+        let again = #expect(throws: RegistryError.self) { try registry.rollback(Self.series, reason: "again") }
+        #expect(again?.description.contains("no earlier day-ahead champion") == true, "\(String(describing: again))")
+        // A lead without a champion says which lead it looked at.
+        let dPlusThree = #expect(throws: RegistryError.self) { try registry.rollback(Self.series, lead: 3, reason: "x") }
+        #expect(dPlusThree?.description.contains("no approved D+3 model to roll back") == true,
+                "\(String(describing: dPlusThree))")
     }
 
     @Test("the champion at a past instant comes from the status history")
