@@ -14,6 +14,12 @@ public final class BlendedModel {
 
     /// A registry row's model_json: XGBoost's document, with the blend under its own key when there is one.
     public convenience init(modelJSON: Data, threads: Int = 0) throws {
+        // A registry row edited by hand must be an error, not a crash inside libxgboost.
+        do {
+            try TreeCheck.check([UInt8](modelJSON))
+        } catch {
+            throw XGBoostError(call: "model_json", message: "the model is unusable: \(error.description)")
+        }
         let trees = try Booster(modelJSON: modelJSON, threads: threads)
         let blend: LinearBlend?
         do {

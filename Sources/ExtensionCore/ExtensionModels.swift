@@ -53,6 +53,13 @@ enum ExtensionModels {
         guard bytes.first == UInt8(ascii: "{") else {
             throw .badModel("the model is not XGBoost JSON (it must begin with '{'; save it with format json)")
         }
+        // libxgboost trusts a tree's node indices and crashes on bad ones; a crashed backend restarts the cluster.
+        let document = Array(bytes)
+        do throws(TreeCheck.Problem) {
+            try TreeCheck.check(document)
+        } catch {
+            throw ExtensionError.badModel(error.description)
+        }
         var handle: BoosterHandle?
         try check(XGBoosterCreate(nil, 0, &handle), "XGBoosterCreate")
         guard let handle else { throw .xgboost("XGBoosterCreate returned no booster") }
@@ -67,7 +74,7 @@ enum ExtensionModels {
             }
             let blend: LinearBlend?
             do throws(LinearBlend.Problem) {
-                blend = try LinearBlend.read(from: Array(bytes))
+                blend = try LinearBlend.read(from: document)
                 try blend?.check(featureCount: Int(features))
             } catch {
                 throw ExtensionError.badModel(error.description)

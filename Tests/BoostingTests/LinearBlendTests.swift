@@ -127,3 +127,38 @@ struct LinearBlendTests {
         #expect(try LinearBlend.read(from: Array("{\"learner\": {}}".utf8)) == nil)
     }
 }
+
+/// Node indices libxgboost would trust (and crash on) are refused before it reads the model.
+@Suite("tree model structure checks")
+struct TreeCheckTests {
+    @Test("trained and averaged models pass; a parent, child or split feature out of range is refused with where")
+    func nodeIndices() throws {
+        let (matrix, labels, _) = synthetic(rows: 800, seed: 12)
+        var parameters = BoostParameters()
+        parameters.maxRounds = 15
+        parameters.gamma = 2  // pruned nodes too
+        let one = try Trainer.fit(parameters, train: matrix, labels: labels).booster
+        parameters.maxDepth = 9
+        let other = try Trainer.fit(parameters, train: matrix, labels: labels).booster
+        let averaged = try ModelAveraging.average([one, other])
+        for model in [one, other, averaged] { try TreeCheck.check([UInt8](try model.modelJSON())) }
+
+        let text = String(decoding: try one.modelJSON(), as: UTF8.self)
+        func refused(_ edit: (String) -> String) -> String {
+            do { try TreeCheck.check(Array(edit(text).utf8)) } catch { return error.description }
+            return "accepted"
+        }
+        // The first tree's second node gets parent -17, the mutation that crashed libxgboost 1.6 in the fuzz test.
+        let parent = refused { $0.replacingOccurrences(of: "\"parents\":[2147483647,0,", with: "\"parents\":[2147483647,-17,") }
+        #expect(parent.contains("tree 0, node 1: parent -17"), "\(parent)")
+        let child = refused { $0.replacingOccurrences(of: "\"left_children\":[1,", with: "\"left_children\":[99999,") }
+        #expect(child.contains("tree 0, node 0: children 99999"), "\(child)")
+        let split = refused { $0.replacingOccurrences(of: "\"split_indices\":[", with: "\"split_indices\":[7") }
+        #expect(split.contains("split feature"), "\(split)")
+        #expect(refused { String($0.dropLast(5)) }.contains("not valid JSON"))
+        #expect(throws: XGBoostError.self) {
+            try BlendedModel(modelJSON: Data(text.replacingOccurrences(of: "\"parents\":[2147483647,0,",
+                                                                       with: "\"parents\":[2147483647,-17,").utf8))
+        }
+    }
+}
