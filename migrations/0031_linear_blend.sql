@@ -26,10 +26,15 @@ as $$ select left(model_json::text, 40) ~ '^\s*[{]\s*"gridcast_blend"' $$;
 comment on function {{operational_schema}}.model_is_blended(json) is
     'Whether a model_json blends a linear member into its trees (its first key is "gridcast_blend").';
 
+-- PL/pgSQL, as the other check functions (0025): Citus plans a SQL function's query with the caller's
+-- parameters, which it refuses for queries of distributed tables.
 create or replace function {{operational_schema}}.extension_findings()
 returns table (check_name text, series_id text, detail text, observed double precision, threshold double precision)
-language sql stable
+language plpgsql stable
 as $$
+#variable_conflict use_column
+begin
+return query
 with installed as (
     select e.extversion, (regexp_match(e.extversion, '^([0-9]+)[.]([0-9]+)'))::int[] as version
     from pg_catalog.pg_extension e
@@ -60,7 +65,8 @@ select 'extension_outdated'::text, null::text,
               i.extversion, c.blended_series),
        c.blended::float8, 0::float8
 from installed i cross join champions c
-where c.blended > 0 and i.version >= array[0, 8] and i.version < array[0, 9]
+where c.blended > 0 and i.version >= array[0, 8] and i.version < array[0, 9];
+end
 $$;
 comment on function {{operational_schema}}.extension_findings() is
     'extension_outdated findings of check_findings(): the installed gridcast extension is too old for the approved models.';
