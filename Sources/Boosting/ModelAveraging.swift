@@ -47,14 +47,12 @@ public enum ModelAveraging {
             (model + ["gbtree_model_param", "num_trees"], \.numTrees), (["learner", "gradient_booster", "name"], \.boosterName),
             (["learner", "learner_model_param", "base_score"], \.baseScore),
         ]
-        func isPrefix(_ path: [String], of target: [String]) -> Bool {
-            path.count <= target.count && Array(target.prefix(path.count)) == path
-        }
-        func isTreeKey(_ path: [String]) -> Bool { path.count == tree.count + 1 && isPrefix(tree, of: path) }
+        func isTreeKey(_ path: [String]) -> Bool { path.count == tree.count + 1 && JSONScanner.isPrefix(tree, of: path) }
         var found = Layout()
         try JSONScanner.scan(bytes, descendInto: { path in
             // The paths above (and the way to them), the trees and each tree's own keys; nothing deeper is visited.
-            isPrefix(path, of: tree) || isTreeKey(path) || fields.contains { isPrefix(path, of: $0.path) }
+            JSONScanner.isPrefix(path, of: tree) || isTreeKey(path)
+                || fields.contains { JSONScanner.isPrefix(path, of: $0.path) }
         }, visit: { path, range in
             if path == tree {
                 found.treeRanges.append(range)

@@ -18,6 +18,11 @@ public struct JSONScanner {
 
     /// Scans the document, calling `visit` for each value whose path `wanted` accepts (its children
     /// are visited only when `wanted` accepts a prefix: pass a closure that matches prefixes).
+    /// Whether `path` leads to (or is) `target`: for `descendInto` closures that visit one subtree.
+    public static func isPrefix(_ path: [String], of target: [String]) -> Bool {
+        path.count <= target.count && Array(target.prefix(path.count)) == path
+    }
+
     public static func scan(_ bytes: [UInt8], descendInto wanted: ([String]) -> Bool, visit: Visit) throws {
         var scanner = JSONScanner(bytes)
         var path: [String] = []

@@ -24,8 +24,8 @@ public enum TreeCheck {
         var treeCount = 0
         do {
             try JSONScanner.scan(document, descendInto: { path in
-                isPrefix(path, of: trees) || isPrefix(path, of: featureCountPath)
-                    || (path.count == trees.count + 1 && isPrefix(trees, of: path))
+                JSONScanner.isPrefix(path, of: trees) || JSONScanner.isPrefix(path, of: featureCountPath)
+                    || (path.count == trees.count + 1 && JSONScanner.isPrefix(trees, of: path))
             }, visit: { path, range in
                 if path == trees {
                     treeCount += 1
@@ -79,10 +79,6 @@ public enum TreeCheck {
                 throw Problem("tree \(index), node \(node): split feature \(splits[node]) of a model of \(features)")
             }
         }
-    }
-
-    static func isPrefix(_ path: [String], of target: [String]) -> Bool {
-        path.count <= target.count && Array(target.prefix(path.count)) == path
     }
 
     /// A JSON value's text without surrounding quotes (XGBoost writes counts as strings: "3").

@@ -120,8 +120,9 @@ public struct SeriesForecaster: Sendable {
                                                   inModel: booster.featureCount)
         }
         let base = document.featureSettings.baseValues(data.matrix)
-        let predictions = try zip(booster.predict(matrix), base).map { $0 + $1 }
-        let contributions = try booster.contributions(matrix)
+        // One XGBoost matrix for both, as before the blend.
+        let (scored, contributions) = try booster.predictionsAndContributions(matrix)
+        let predictions = zip(scored, base).map { $0 + $1 }
         let baseline = SeasonalNaive(settings: document.featureSettings)
         var byDay: [String: [Int]] = [:]
         for (row, key) in data.keys.enumerated() { byDay[key.localDate, default: []].append(row) }
