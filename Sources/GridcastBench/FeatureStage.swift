@@ -46,7 +46,7 @@ struct FeatureStage {
         report.add(.duration("features", "training matrices, \(series.count) series, \(rows) rows", median(indexed),
                              against: "same queries, index scans off", withoutIndexes))
 
-        let plan = try query.explain(on: connection, layout: layout, series: series[0], start: windows[0].start, end: windows[0].end,
+        let plan = try query.explain(on: connection, layout: layout, series: [series[0]], start: windows[0].start, end: windows[0].end,
                                      settings: settings, requireTarget: true, asOf: training.asOf)
         let planFile = context.workDirectory.appendingPathComponent("explain_features.txt")
         try plan.write(to: planFile, atomically: true, encoding: .utf8)

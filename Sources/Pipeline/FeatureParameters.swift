@@ -3,10 +3,10 @@ import Warehouse
 
 /// The values the feature SQL takes as bound parameters, in the order of its header ($1 ... $13).
 /// Bound, not spliced: no value becomes SQL text, and PostgreSQL and Citus both plan with the values
-/// (Citus prunes to the shard of the load profile).
+/// (Citus prunes to the shards of the load profiles).
 public struct FeatureParameters: Sendable, Equatable {
-    public var loadProfile: String
-    public var loadSegment: String
+    /// The series of one query, in order; $1 and $2 are their profiles and segments, pairwise.
+    public var series: [SeriesID]
     public var startDate: String
     public var endDate: String
     public var delayDays: Int
@@ -25,13 +25,17 @@ public struct FeatureParameters: Sendable, Equatable {
     public var leadDays: Int
 
     /// The SQL types, in parameter order: what `PREPARE dayahead_features(...)` declares.
-    public static let types = ["text", "text", "date", "date", "int", "int[]", "bool", "date", "timestamptz",
+    public static let types = ["text[]", "text[]", "date", "date", "int", "int[]", "bool", "date", "timestamptz",
                                "time", "text", "timestamptz", "int"]
 
     public init(series: SeriesID, start: String, end: String, settings: FeatureSettings, requireTarget: Bool,
                 asOf: AsOfRule) {
-        loadProfile = series.loadProfile
-        loadSegment = series.loadSegment
+        self.init(series: [series], start: start, end: end, settings: settings, requireTarget: requireTarget, asOf: asOf)
+    }
+
+    public init(series: [SeriesID], start: String, end: String, settings: FeatureSettings, requireTarget: Bool,
+                asOf: AsOfRule) {
+        self.series = series
         startDate = start
         endDate = end
         delayDays = settings.delayDays
@@ -47,9 +51,15 @@ public struct FeatureParameters: Sendable, Equatable {
 
     /// The values in parameter order, ready to bind.
     public var values: [any SQLBindable] {
-        [loadProfile, loadSegment, startDate, endDate, delayDays,
+        [SQLTextArray(series.map(\.loadProfile)), SQLTextArray(series.map(\.loadSegment)), startDate, endDate, delayDays,
          "{" + lagDays.map(String.init).joined(separator: ",") + "}", requireTarget, historyStart,
          runTime, issueTime, weatherMode.rawValue, knownAt, leadDays]
+    }
+
+    /// The values for the template's one-series form (`FeatureQuery.singleSeriesStatement`): the first
+    /// series' load profile and segment as text, the rest as `values`.
+    public var singleSeriesValues: [any SQLBindable] {
+        [series.first?.loadProfile ?? "", series.first?.loadSegment ?? ""] + values.dropFirst(2)
     }
 
     /// The values as SQL literals for a hand-run `EXECUTE` (what `gridcast features print` shows):

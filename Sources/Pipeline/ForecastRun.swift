@@ -112,30 +112,96 @@ public struct ForecastRun: Sendable {
         return ForecastRunResult(days: days, rowsWritten: written)
     }
 
-    /// Features, models and predictions of every series in `plan`, in plan order: several series are
-    /// computed side by side, each worker on its own connection, so the server computes one series'
-    /// features while the client scores another's (a model load and its SHAP drivers cost about as much
-    /// client time as the feature query costs server time). A series' failure is its own.
+    /// Features, models and predictions of every series in `plan`, in plan order. The features of a
+    /// chunk of series come first, one query for all that share settings, dates and as-of rule
+    /// (`PrefetchedFeatures`); then several series are scored side by side, each worker on its own
+    /// connection (a model load and its SHAP drivers cost client time; a series the prefetch missed runs
+    /// its own query there). A series' failure is its own.
     private func forecastEach(_ plan: [(series: SeriesID, dates: [String])], runStart: String, on connection: Connection) throws
         -> [(SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)] {
-        var forecaster = SeriesForecaster(query: query, layout: layout)
-        forecaster.policy = policy
-        let seriesForecaster = forecaster
-        let forecastOne = { @Sendable (run: ForecastRun, entry: (series: SeriesID, dates: [String]), on: Connection) in
-            try run.split(entry.series, entry.dates, on: on).map { part in
-                (part.kind, try seriesForecaster.forecast(entry.series, targetDates: part.dates, model: run.modelChoice(part.kind),
-                                                          kind: part.kind, runTime: part.kind == .issued ? runStart : nil, on: on))
+        let parts = try split(plan, on: connection)
+        var output: [(SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)] = []
+        for chunk in Self.chunks(of: plan, rowBudget: Self.prefetchRowBudget) {
+            var forecaster = SeriesForecaster(query: query, layout: layout)
+            forecaster.policy = policy
+            forecaster.prefetched = prefetch(chunk.map { (plan[$0].series, parts[$0]) }, forecaster: forecaster,
+                                             runStart: runStart, on: connection)
+            output += forecast(chunk.map { (plan[$0].series, parts[$0]) }, with: forecaster, runStart: runStart, on: connection)
+        }
+        return output
+    }
+
+    /// Rows a chunk's feature queries return at most (24 a series-day): bounds what a run holds at once.
+    static let prefetchRowBudget = 30_000
+
+    /// Plan positions in chunks of at most `rowBudget` estimated rows (one series at least).
+    static func chunks(of plan: [(series: SeriesID, dates: [String])], rowBudget: Int) -> [[Int]] {
+        var chunks: [[Int]] = [], current: [Int] = [], rows = 0
+        for (index, entry) in plan.enumerated() {
+            let estimate = max(1, entry.dates.count) * 24
+            if !current.isEmpty && rows + estimate > rowBudget {
+                chunks.append(current)
+                current = []
+                rows = 0
+            }
+            current.append(index)
+            rows += estimate
+        }
+        return current.isEmpty ? chunks : chunks + [current]
+    }
+
+    /// The features of every part of `entries` whose model's settings are known ahead (the current
+    /// champion's, or the named version's), fetched together (on plain PostgreSQL). A prefetch that fails costs only time:
+    /// each series then runs its own query and reports its own error.
+    private func prefetch(_ entries: [(series: SeriesID, parts: [(kind: ForecastKind, dates: [String])])],
+                          forecaster: SeriesForecaster, runStart: String, on connection: Connection) -> PrefetchedFeatures {
+        do {
+            // On Citus every series keeps its own query, routed to its load profile's shard (the feature
+            // template's header says why).
+            guard entries.count > 1, try !connection.hasCitus() else { return PrefetchedFeatures() }
+            let registry = ModelRegistry(connection: connection, layout: layout)
+            var version: Int? = nil
+            if case let .version(number) = model { version = number }
+            let settings = try registry.featureSettings(of: entries.map(\.series), lead: policy.leadDays, version: version)
+            var wanted: [(series: SeriesID, settings: FeatureSettings, start: String, end: String, asOf: AsOfRule)] = []
+            for (series, parts) in entries {
+                guard let known = settings[series] else { continue }
+                for part in parts {
+                    let dates = part.dates.filter { LocalDate($0) != nil }.sorted()
+                    guard let first = dates.first, let last = dates.last else { continue }
+                    wanted.append((series, known, first, last, forecaster.asOfRule(runTime: part.kind == .issued ? runStart : nil)))
+                }
+            }
+            return try PrefetchedFeatures.fetch(wanted, query: query, layout: layout, on: connection)
+        } catch {
+            if (error as? WarehouseError)?.isConnectionFailure != true {
+                let message = connection.target.redact("\(error)")
+                logger.notice("features of several series in one query failed, so each series runs its own: \(message)")
+            }
+            return PrefetchedFeatures()
+        }
+    }
+
+    /// Models and predictions of `entries`, side by side on `workers` connections.
+    private func forecast(_ entries: [(series: SeriesID, parts: [(kind: ForecastKind, dates: [String])])],
+                          with forecaster: SeriesForecaster, runStart: String, on connection: Connection)
+        -> [(SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)] {
+        let forecastOne = { @Sendable (run: ForecastRun, entry: (series: SeriesID, parts: [(kind: ForecastKind, dates: [String])]),
+                                       on: Connection) in
+            try entry.parts.map { part in
+                (part.kind, try forecaster.forecast(entry.series, targetDates: part.dates, model: run.modelChoice(part.kind),
+                                                    kind: part.kind, runTime: part.kind == .issued ? runStart : nil, on: on))
             }
         }
-        let workers = min(plan.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        guard workers > 1 else { return plan.map { entry in (entry.series, Result { try forecastOne(self, entry, connection) }) } }
+        let workers = min(entries.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        guard workers > 1 else { return entries.map { entry in (entry.series, Result { try forecastOne(self, entry, connection) }) } }
         let target = connection.target, logger = self.logger, run = self
-        let results = ParallelSeries.run(count: plan.count, workers: workers,
+        let results = ParallelSeries.run(count: entries.count, workers: workers,
                                          setup: { try Connection.open(target, logger: logger) }) { worker, index in
-            try forecastOne(run, plan[index], worker)
+            try forecastOne(run, entries[index], worker)
         }
         // A worker that could not connect fails its series like a lost connection: the caller stops.
-        return zip(plan.map(\.series), results).map { ($0, $1) }
+        return zip(entries.map(\.series), results).map { ($0, $1) }
     }
 
     /// A named version is used for every day; otherwise issued days take the current champion (known
@@ -145,20 +211,33 @@ public struct ForecastRun: Sendable {
         return kind == .issued ? .champion : model
     }
 
-    /// The dates of one series split into issued days (not begun yet, day-ahead runs only) and backtests.
-    private func split(_ series: SeriesID, _ dates: [String], on connection: Connection) throws -> [(kind: ForecastKind, dates: [String])] {
-        guard mode == .dayAhead else { return [(.backtest, dates)] }
-        let valid = dates.filter { LocalDate($0) != nil }
-        let begun = Set(try connection.execute("""
-            select d.date::text as d
-            from unnest($1::date[]) as d(date)
-            cross join \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog c
-            join \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l on l.location = c.location
-            where c.load_profile = $2 and c.load_segment = $3 and (d.date::timestamp at time zone l.time_zone) <= now()
-            """, ["{" + valid.joined(separator: ",") + "}", series.loadProfile, series.loadSegment],
-            name: "target days already begun").rows.compactMap { $0.string("d") })
-        let issued = dates.filter { !begun.contains($0) }, backtests = dates.filter { begun.contains($0) }
-        return [(ForecastKind.issued, issued), (.backtest, backtests)].filter { !$0.1.isEmpty }
+    /// The dates of each series split into issued days (not begun yet in its time zone, day-ahead runs
+    /// only) and backtests, in one query for the whole plan.
+    private func split(_ plan: [(series: SeriesID, dates: [String])],
+                       on connection: Connection) throws -> [[(kind: ForecastKind, dates: [String])]] {
+        guard mode == .dayAhead else { return plan.map { [(.backtest, $0.dates)] } }
+        let dates = Set(plan.flatMap { $0.dates.filter { LocalDate($0) != nil } }).sorted()
+        var begun: [SeriesID: Set<String>] = [:]
+        if !dates.isEmpty {
+            let rows = try connection.execute("""
+                select c.load_profile, c.load_segment, d.date::text as d
+                from unnest($1::date[]) as d(date)
+                cross join \(SQLIdentifier.quoteValidated(layout.operationalSchema)).series_catalog c
+                join \(SQLIdentifier.quoteValidated(layout.inputSchema)).weather_locations l on l.location = c.location
+                where c.series_id = any ($2::text[]) and (d.date::timestamp at time zone l.time_zone) <= now()
+                """, ["{" + dates.joined(separator: ",") + "}", SQLTextArray(plan.map(\.series.description))],
+                name: "target days already begun").rows
+            for row in rows {
+                guard let profile = row.string("load_profile"), let segment = row.string("load_segment"),
+                      let day = row.string("d") else { continue }
+                begun[SeriesID(loadProfile: profile, loadSegment: segment), default: []].insert(day)
+            }
+        }
+        return plan.map { entry in
+            let started = begun[entry.series] ?? []
+            let issued = entry.dates.filter { !started.contains($0) }, backtests = entry.dates.filter { started.contains($0) }
+            return [(ForecastKind.issued, issued), (.backtest, backtests)].filter { !$0.1.isEmpty }
+        }
     }
 
     /// Tomorrow at a weather location (its time zone), e.g. the quickstart sample's San Diego.

@@ -110,6 +110,28 @@ public struct ModelRegistry {
         try model(series, where: "status = 'approved' and lead_days = $3", [lead])
     }
 
+    /// The feature settings of many series' champions of a lead (or of one version each), in one query
+    /// without reading the models: what a forecast run needs to fetch their features together. Series
+    /// without such a model are missing from the result.
+    public func featureSettings(of series: [SeriesID], lead: Int = 1, version: Int? = nil) throws -> [SeriesID: FeatureSettings] {
+        let rows = try connection.execute("""
+            select r.load_profile, r.load_segment, (r.metrics -> 'feature_settings')::text as settings
+            from \(table) r
+            join unnest($1::text[], $2::text[]) as s(load_profile, load_segment)
+              on s.load_profile = r.load_profile and s.load_segment = r.load_segment
+            where case when $4::int is null then r.status = 'approved' and r.lead_days = $3 else r.model_version = $4 end
+            """, [SQLTextArray(series.map(\.loadProfile)), SQLTextArray(series.map(\.loadSegment)), lead, version],
+            name: "feature settings of \(series.count) models").rows
+        var settings: [SeriesID: FeatureSettings] = [:]
+        for row in rows {
+            guard let profile = row.string("load_profile"), let segment = row.string("load_segment"),
+                  let text = row.string("settings"),
+                  let decoded = try? JSONCoding.decode(FeatureSettings.self, from: text) else { continue }
+            settings[SeriesID(loadProfile: profile, loadSegment: segment)] = decoded
+        }
+        return settings
+    }
+
     /// Whether the series has an approved model for a lead (without reading it).
     public func hasChampion(_ series: SeriesID, lead: Int = 1) throws -> Bool {
         try connection.execute("""

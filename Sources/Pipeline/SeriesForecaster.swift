@@ -31,10 +31,26 @@ public struct SeriesForecaster: Sendable {
     public let query: FeatureQuery
     public let layout: SchemaLayout
     public var policy = ForecastPolicy()
+    /// Rows fetched ahead with other series (one query for many); a series not among them runs its own.
+    public var prefetched = PrefetchedFeatures()
 
     public init(query: FeatureQuery, layout: SchemaLayout) {
         self.query = query
         self.layout = layout
+    }
+
+    /// What a forecast sees: everything known at `runTime` (an issued run's start), or for a backtest each
+    /// day's own run time (D - lead at the policy's issue time).
+    public func asOfRule(runTime: String?) -> AsOfRule {
+        runTime.map { AsOfRule(runTime: $0) } ?? .dayAhead(issueTime: policy.issueTime)
+    }
+
+    /// The series' feature rows: prefetched when a batch query covered them, else from a query of its own.
+    private func features(_ series: SeriesID, start: String, end: String, settings: FeatureSettings, asOf: AsOfRule,
+                          on connection: Connection) throws -> SeriesFeatures {
+        if let rows = prefetched.features(series, start: start, end: end, settings: settings, asOf: asOf) { return rows }
+        return try query.fetch(on: connection, layout: layout, series: series, start: start, end: end, settings: settings,
+                               requireTarget: false, asOf: asOf)
     }
 
     /// - Parameters:
@@ -55,7 +71,7 @@ public struct SeriesForecaster: Sendable {
     public func forecast(_ series: SeriesID, targetDates: [String], model choice: ModelChoice, kind: ForecastKind = .backtest,
                          runTime: String? = nil, on connection: Connection) throws -> [SeriesDayForecast] {
         let registry = ModelRegistry(connection: connection, layout: layout)
-        let asOf = runTime.map { AsOfRule(runTime: $0) } ?? .dayAhead(issueTime: policy.issueTime)
+        let asOf = asOfRule(runTime: runTime)
         if policy.fallbackToBaseline, !choice.isVersion, try !registry.hasChampion(series, lead: policy.leadDays) {
             return try coldStart(series, targetDates: targetDates, kind: kind, asOf: asOf, on: connection)
         }
@@ -101,8 +117,7 @@ public struct SeriesForecaster: Sendable {
                                kind: ForecastKind, asOf: AsOfRule, on connection: Connection) throws -> [String: Result<[ForecastRow], Error>] {
         let document = try JSONCoding.decode(MetricsDocument.self, from: model.metrics)
         let lead = document.featureSettings.leadDays
-        let data = try query.fetch(on: connection, layout: layout, series: series, start: start, end: end,
-                                   settings: document.featureSettings, requireTarget: false, asOf: asOf)
+        let data = try features(series, start: start, end: end, settings: document.featureSettings, asOf: asOf, on: connection)
         guard model.features.allSatisfy(data.matrix.featureNames.contains) else {
             let missing = model.features.filter { !data.matrix.featureNames.contains($0) }
             throw ForecastError.featuresMissing(series: series, version: model.version, missing: missing)
@@ -193,8 +208,7 @@ public struct SeriesForecaster: Sendable {
         guard let first = dates.first, let last = dates.last else { return output }
         let lead = policy.leadDays
         let settings = try FeatureSettings.catalog(series, leadDays: lead, layout: layout, on: connection)
-        let data = try query.fetch(on: connection, layout: layout, series: series, start: first, end: last, settings: settings,
-                                   requireTarget: false, asOf: asOf)
+        let data = try features(series, start: first, end: last, settings: settings, asOf: asOf, on: connection)
         let baseline = SeasonalNaive(settings: settings)
         var byDay: [String: [Int]] = [:]
         for (row, key) in data.keys.enumerated() { byDay[key.localDate, default: []].append(row) }

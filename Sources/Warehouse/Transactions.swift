@@ -65,13 +65,17 @@ extension Connection {
 }
 
 extension Connection {
+    /// Whether the database has the Citus extension.
+    public func hasCitus() throws -> Bool {
+        try execute("select exists (select 1 from pg_extension where extname = 'citus') as citus",
+                    name: "is this Citus").first?.bool("citus") ?? false
+    }
+
     /// Refuses a Citus worker node: gridcast's named locks and the model registry live on the coordinator,
     /// so two runs through different nodes would not exclude each other. One catalog lookup on plain
     /// PostgreSQL (no citus extension), two on Citus.
     public func refuseCitusWorker() throws {
-        let citus = try execute("select exists (select 1 from pg_extension where extname = 'citus') as citus",
-                                name: "is this Citus").first?.bool("citus") ?? false
-        guard citus else { return }
+        guard try hasCitus() else { return }
         let coordinator = try execute("select citus_is_coordinator() as coordinator", name: "is this the Citus coordinator")
             .first?.bool("coordinator") ?? true
         if !coordinator { throw WarehouseError.citusWorker(target: target.redactedDescription) }

@@ -82,7 +82,8 @@ struct FeatureParameterTests {
         #expect(Array(header.prefix(FeatureQuery.keyColumns.count)) == FeatureQuery.keyColumns)
         let rows = lines.dropFirst().map { Self.csvFields($0) }
         #expect(rows.count == 48 && data.keys.count == 48, "two days of 24 hours: \(rows.count), \(data.keys.count)")
-        #expect(rows.map { $0[0] } == data.keys.map(\.hourStart), "hour starts, in order")
+        #expect(rows.allSatisfy { $0[0] == "RES" && $0[1] == "SOLAR" }, "the series' own rows")
+        #expect(rows.map { $0[2] } == data.keys.map(\.hourStart), "hour starts, in order")
         // Every scalar feature column agrees with the matrix gridcast built from its own bound query.
         for (offset, name) in header.enumerated().dropFirst(FeatureQuery.keyColumns.count) where name != "same_hour_lags" {
             let mine = data.matrix.column(name)
@@ -99,7 +100,7 @@ struct FeatureParameterTests {
         let example = FeatureParameters(series: SeriesID(loadProfile: "R'ES; drop table x", loadSegment: "SOLAR"),
                                         start: "2024-08-01", end: "2024-08-01", settings: FeatureSettings(),
                                         requireTarget: false, asOf: .dayAhead())
-        #expect(example.literals[0] == "'R''ES; drop table x'")
+        #expect(example.literals[0] == "'{\"R''ES; drop table x\"}'", "a one-element array of the name")
         #expect(example.literals[8] == "null", "no fixed run time: each day's own")
         #expect(example.values.count == FeatureParameters.types.count)
         let connection = try Connection.open(try SampleWarehouse.clone("hostile"))
