@@ -29,6 +29,33 @@ struct ScaleStage {
                              against: "index scans off", seconds[1]))
     }
 
+    /// The features of every active series for one forecast day: one batched query (what a forecast run
+    /// sends) against one query per series (what it sent before issue 21), and the batched query's plan.
+    private func batchFigure(_ report: BenchReport, layout: SchemaLayout, day: String) throws {
+        let connection = try context.connect()
+        let query = try FeatureQuery.dayAhead()
+        let settings = TrainingConfiguration().features
+        let series = try SeriesSelection(all: true).resolve(on: connection, layout: layout)
+        var started = Date()
+        let batch = try query.fetch(on: connection, layout: layout, series: series, start: day, end: day, settings: settings,
+                                    requireTarget: false)
+        let batched = Date().timeIntervalSince(started)
+        started = Date()
+        for id in series {
+            _ = try query.fetch(on: connection, layout: layout, series: id, start: day, end: day, settings: settings,
+                                requireTarget: false)
+        }
+        let separate = Date().timeIntervalSince(started)
+        let rows = batch.bySeries.values.map(\.keys.count).reduce(0, +)
+        report.add(.duration("features", "\(series.count) series, one forecast day (\(rows) rows), one query", batched,
+                             against: "one query per series", separate))
+        let plan = try query.explain(on: connection, layout: layout, series: series, start: day, end: day, settings: settings,
+                                     requireTarget: false)
+        let planFile = context.workDirectory.appendingPathComponent("explain_features_batch.txt")
+        try plan.write(to: planFile, atomically: true, encoding: .utf8)
+        report.note("batched feature SQL plan for \(series.count) series on \(day): \(planFile.path)")
+    }
+
     private struct Measured {
         let count: Int
         let trainSeconds: Double
@@ -99,6 +126,7 @@ struct ScaleStage {
             report.add(.limited("scale", "\(count) series: largest worker peak RSS", rss, "MiB", atMost: 200))
         }
         try indexFigure(report, layout: layout, first: first, last: last)
+        try batchFigure(report, layout: layout, day: context.sampleEnd)
         guard let small = measured.first, let large = measured.last, large.count > small.count else { return }
         // Cost per series at the large count against the small one: 1.0 is linear, above 1 better than linear.
         report.add(.duration("scale", "train s per series at \(large.count)", large.trainSeconds / Double(large.count),

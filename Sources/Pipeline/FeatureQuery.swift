@@ -107,20 +107,14 @@ public struct FeatureQuery: Sendable {
     public func fetch(on connection: Connection, layout: SchemaLayout, series: [SeriesID], start: String, end: String,
                       settings: FeatureSettings, requireTarget: Bool,
                       asOf: AsOfRule = .dayAhead()) throws -> FeatureBatch {
-        let (sql, parameters) = try prepared(layout, series: series, start: start, end: end, settings: settings,
-                                             requireTarget: requireTarget, asOf: asOf)
+        let (sql, values) = try prepared(layout, series: series, start: start, end: end, settings: settings,
+                                         requireTarget: requireTarget, asOf: asOf)
         let label = series.count == 1 ? "\(series[0])" : "\(series.count) series"
         return try connection.transaction(name: "features \(label)") { tx in
-            try Self.printTimestampsInUTC(tx)
-            // JIT compiling a many-series query costs 0.1-1.5 s and speeds up nothing: its work is many
-            // small joins, not long expression loops.
-            try tx.execute("select set_config('jit', 'off', true)", name: "feature query without JIT")
+            try Self.prepareSession(tx)
             // One extended-protocol statement with the values bound: the result carries its column names,
             // so no probe query is needed (COPY takes no parameters).
-            let result = series.count == 1
-                ? try tx.execute(try singleSeriesStatement(layout), parameters.singleSeriesValues,
-                                 name: "feature matrix \(label)")
-                : try tx.execute(sql, parameters.values, name: "feature matrix \(label)")
+            let result = try tx.execute(sql, values, name: "feature matrix \(label)")
             return try Self.read(result, settings: settings)
         }
     }
@@ -130,22 +124,25 @@ public struct FeatureQuery: Sendable {
     public func explain(on connection: Connection, layout: SchemaLayout, series: [SeriesID], start: String, end: String,
                         settings: FeatureSettings, requireTarget: Bool, asOf: AsOfRule = .dayAhead(),
                         analyze: Bool = true) throws -> String {
-        let (sql, parameters) = try prepared(layout, series: series, start: start, end: end, settings: settings,
-                                             requireTarget: requireTarget, asOf: asOf)
+        let (sql, values) = try prepared(layout, series: series, start: start, end: end, settings: settings,
+                                         requireTarget: requireTarget, asOf: asOf)
         return try connection.transaction(name: "explain features") { tx in
-            try Self.printTimestampsInUTC(tx)
-            let plan = try tx.execute("explain \(analyze ? "(analyze, buffers) " : "")\(sql)", parameters.values,
+            try Self.prepareSession(tx)
+            let plan = try tx.execute("explain \(analyze ? "(analyze, buffers) " : "")\(sql)", values,
                                       name: "explain feature query")
             return plan.rows.compactMap { $0.string(at: 0) }.joined(separator: "\n")
         }
     }
 
-    /// The statement and its bound values for the series and window, after checking the settings.
+    /// The statement and its bound values for the series and window, after checking the settings: the
+    /// one-series form for one series (routable on Citus, the plan it always had), else the batch form.
     private func prepared(_ layout: SchemaLayout, series: [SeriesID], start: String, end: String, settings: FeatureSettings,
-                          requireTarget: Bool, asOf: AsOfRule) throws -> (sql: String, parameters: FeatureParameters) {
+                          requireTarget: Bool, asOf: AsOfRule) throws -> (sql: String, values: [any SQLBindable]) {
         try settings.validate()
-        return (try statement(layout), FeatureParameters(series: series, start: start, end: end, settings: settings,
-                                                         requireTarget: requireTarget, asOf: asOf))
+        let parameters = FeatureParameters(series: series, start: start, end: end, settings: settings,
+                                           requireTarget: requireTarget, asOf: asOf)
+        return series.count == 1 ? (try singleSeriesStatement(layout), parameters.singleSeriesValues)
+                                 : (try statement(layout), parameters.values)
     }
 
     /// The statement for one series with $1 and $2 bound as text (load profile, load segment): the query
@@ -189,9 +186,12 @@ public struct FeatureQuery: Sendable {
         """
     }
 
-    /// Timestamps in the output (hour starts, lineage) print in UTC, so they compare as text.
-    private static func printTimestampsInUTC(_ tx: Connection) throws {
-        try tx.execute("select set_config('TimeZone', 'UTC', true)", name: "feature query time zone")
+    /// Timestamps in the output (hour starts, lineage) print in UTC, so they compare as text; and no JIT:
+    /// compiling a many-series query costs 0.1-1.5 s and speeds up nothing (its work is many small joins,
+    /// not long expression loops).
+    private static func prepareSession(_ tx: Connection) throws {
+        try tx.execute("select set_config('TimeZone', 'UTC', true), set_config('jit', 'off', true)",
+                       name: "feature query settings")
     }
 
     /// The matrices from the query's text result, per series: key columns first, then features;

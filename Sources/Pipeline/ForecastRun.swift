@@ -172,7 +172,11 @@ public struct ForecastRun: Sendable {
                     wanted.append((series, known, first, last, forecaster.asOfRule(runTime: part.kind == .issued ? runStart : nil)))
                 }
             }
-            return try PrefetchedFeatures.fetch(wanted, query: query, layout: layout, on: connection)
+            let started = Date()
+            let prefetched = try PrefetchedFeatures.fetch(wanted, query: query, layout: layout, on: connection)
+            let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+            logger.debug("features of \(wanted.count) of \(entries.count) series in \(prefetched.entries.count) queries, \(seconds) s")
+            return prefetched
         } catch {
             if (error as? WarehouseError)?.isConnectionFailure != true {
                 let message = connection.target.redact("\(error)")

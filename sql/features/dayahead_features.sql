@@ -225,7 +225,10 @@ cross join lateral (
         select hour_start_utc, hour_start_utc + interval '1 hour', run_time, 'radiation' from targets
     ),
     weather as (
-        select distinct on (n.target_hour, n.part) n.target_hour, n.part, w.*
+        -- the columns used below only, so the sort that picks the newest row per hour stays in memory
+        select distinct on (n.target_hour, n.part) n.target_hour, n.part, w.issued_at, w.temperature_2m,
+               w.apparent_temperature, w.relative_humidity_2m, w.wind_speed_10m, w.cloud_cover,
+               w.shortwave_radiation, w.direct_radiation, w.diffuse_radiation
         from weather_needs n
         cross join series s
         cross join params p
