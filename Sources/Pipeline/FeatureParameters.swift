@@ -62,10 +62,19 @@ public struct FeatureParameters: Sendable, Equatable {
         [series.first?.loadProfile ?? "", series.first?.loadSegment ?? ""] + values.dropFirst(2)
     }
 
+    /// One series is bound to the template's one-series form (text), several to its batch form (arrays).
+    public var isOneSeries: Bool { series.count == 1 }
+
+    /// The values as bound: `singleSeriesValues` for one series, else `values`.
+    public var bound: [any SQLBindable] { isOneSeries ? singleSeriesValues : values }
+
+    /// The SQL types of `bound`, in parameter order.
+    public var boundTypes: [String] { isOneSeries ? ["text", "text"] + Self.types.dropFirst(2) : Self.types }
+
     /// The values as SQL literals for a hand-run `EXECUTE` (what `gridcast features print` shows):
     /// quoted, with quotes doubled, and NULL for no run time.
     public var literals: [String] {
-        values.map { value in
+        bound.map { value in
             guard let text = value.sqlText else { return "null" }
             return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
         }

@@ -141,8 +141,12 @@ public struct FeatureQuery: Sendable {
         try settings.validate()
         let parameters = FeatureParameters(series: series, start: start, end: end, settings: settings,
                                            requireTarget: requireTarget, asOf: asOf)
-        return series.count == 1 ? (try singleSeriesStatement(layout), parameters.singleSeriesValues)
-                                 : (try statement(layout), parameters.values)
+        return (try statement(layout, for: parameters), parameters.bound)
+    }
+
+    /// The template's form that `parameters` bind: the one-series form for one series, else the batch form.
+    func statement(_ layout: SchemaLayout, for parameters: FeatureParameters) throws -> String {
+        parameters.isOneSeries ? try singleSeriesStatement(layout) : try statement(layout)
     }
 
     /// The statement for one series with $1 and $2 bound as text (load profile, load segment): the query
@@ -171,16 +175,19 @@ public struct FeatureQuery: Sendable {
 
     /// The feature SQL as a prepared statement and one EXECUTE with example values: what
     /// `gridcast features print` shows, runnable in psql as printed, with the values in the EXECUTE's
-    /// argument list for a DBA to change. The same statement and values gridcast binds.
+    /// argument list for a DBA to change. The same statement and values gridcast binds: for one series the
+    /// template's one-series form ($1 and $2 text), which also runs on Citus.
     public func handRunScript(_ layout: SchemaLayout, example: FeatureParameters) throws -> String {
-        """
-        -- The day-ahead feature SQL of this environment, as gridcast runs it with bound values.
+        let form = example.isOneSeries
+            ? "its one-series form ($1, $2 text; the file takes arrays, see its header)" : "its form for many series"
+        return """
+        -- The day-ahead feature SQL of this environment, as gridcast runs it with bound values, in \(form).
         -- Run it in psql (\\i this_file.sql); change the values of the EXECUTE at the end (the
         -- parameters are described in the header below) and run the EXECUTE again.
         set "TimeZone" = 'UTC';
         deallocate all;
-        prepare dayahead_features(\(FeatureParameters.types.joined(separator: ", "))) as
-        \(try statement(layout));
+        prepare dayahead_features(\(example.boundTypes.joined(separator: ", "))) as
+        \(try statement(layout, for: example));
 
         execute dayahead_features(\(example.literals.joined(separator: ", ")));
         """

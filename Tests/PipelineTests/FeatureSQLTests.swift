@@ -63,8 +63,9 @@ struct HolidayCodeFeatureTests {
 /// DBA runs by hand from `gridcast features print` must be the same query with the same result.
 @Suite("Feature SQL with bound parameters")
 struct FeatureParameterTests {
-    @Test("the printed PREPARE/EXECUTE script, run by psql, gives the rows gridcast reads, value for value")
-    func handRunScriptMatchesFetch() throws {
+    @Test("the printed PREPARE/EXECUTE script, run by psql, gives the rows gridcast reads, value for value (one series: the one-series form; two: the batch form)",
+          arguments: [1, 2])
+    func handRunScriptMatchesFetch(seriesCount: Int) throws {
         let target = try SampleWarehouse.clone("handrun")
         let connection = try Connection.open(target)
         let series = SeriesID(loadProfile: "RES", loadSegment: "SOLAR")
@@ -72,17 +73,20 @@ struct FeatureParameterTests {
         let data = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: series,
                                                    start: "2024-08-01", end: "2024-08-02", settings: settings,
                                                    requireTarget: false, asOf: .dayAhead())
-        let example = FeatureParameters(series: series, start: "2024-08-01", end: "2024-08-02", settings: settings,
+        let asked = [series, SeriesID(loadProfile: "MEDCI", loadSegment: "NONSOLAR")].prefix(seriesCount)
+        let example = FeatureParameters(series: Array(asked), start: "2024-08-01", end: "2024-08-02", settings: settings,
                                         requireTarget: false, asOf: .dayAhead())
         let script = try SampleWarehouse.query.handRunScript(SampleWarehouse.layout, example: example)
         #expect(!script.contains("current_setting"), "values are parameters, not settings")
+        #expect(script.contains("prepare dayahead_features(text[], text[],") == (seriesCount > 1), "arrays for many series only")
 
         let lines = try Self.psqlCSV(script, conninfo: target.conninfo)
         let header = try #require(lines.first).split(separator: ",").map(String.init)
         #expect(Array(header.prefix(FeatureQuery.keyColumns.count)) == FeatureQuery.keyColumns)
-        let rows = lines.dropFirst().map { Self.csvFields($0) }
+        let all = lines.dropFirst().map { Self.csvFields($0) }
+        #expect(all.count == 48 * seriesCount, "two days of 24 hours a series: \(all.count)")
+        let rows = all.filter { $0[0] == "RES" && $0[1] == "SOLAR" }
         #expect(rows.count == 48 && data.keys.count == 48, "two days of 24 hours: \(rows.count), \(data.keys.count)")
-        #expect(rows.allSatisfy { $0[0] == "RES" && $0[1] == "SOLAR" }, "the series' own rows")
         #expect(rows.map { $0[2] } == data.keys.map(\.hourStart), "hour starts, in order")
         // Every scalar feature column agrees with the matrix gridcast built from its own bound query.
         for (offset, name) in header.enumerated().dropFirst(FeatureQuery.keyColumns.count) where name != "same_hour_lags" {
@@ -100,7 +104,7 @@ struct FeatureParameterTests {
         let example = FeatureParameters(series: SeriesID(loadProfile: "R'ES; drop table x", loadSegment: "SOLAR"),
                                         start: "2024-08-01", end: "2024-08-01", settings: FeatureSettings(),
                                         requireTarget: false, asOf: .dayAhead())
-        #expect(example.literals[0] == "'{\"R''ES; drop table x\"}'", "a one-element array of the name")
+        #expect(example.literals[0] == "'R''ES; drop table x'", "one series: the one-series form's text")
         #expect(example.literals[8] == "null", "no fixed run time: each day's own")
         #expect(example.values.count == FeatureParameters.types.count)
         let connection = try Connection.open(try SampleWarehouse.clone("hostile"))
