@@ -20,10 +20,13 @@ public struct ForecastRunResult: Sendable {
     }
     public let days: [SeriesDay]
     public let rowsWritten: Int
+    /// Feature queries the run sent: one per batch of series, plus one per series-range a batch missed.
+    public var featureQueries = 0
 
-    public init(days: [SeriesDay], rowsWritten: Int) {
+    public init(days: [SeriesDay], rowsWritten: Int, featureQueries: Int = 0) {
         self.days = days
         self.rowsWritten = rowsWritten
+        self.featureQueries = featureQueries
     }
 
     public var failures: [SeriesDay] { days.filter { $0.error != nil } }
@@ -79,7 +82,8 @@ public struct ForecastRun: Sendable {
         let runStart = try connection.execute("select now()::text as t", name: "run start").first?.string("t") ?? ""
         var rows: [ForecastRow] = []
         var days: [ForecastRunResult.SeriesDay] = []
-        for (id, parts) in try forecastEach(plan, runStart: runStart, on: connection) {
+        let queries = FeatureQueryCount()
+        for (id, parts) in try forecastEach(plan, runStart: runStart, counting: queries, on: connection) {
             for (kind, forecasts) in try parts.get() {
                 for day in forecasts {
                     let note = day.note + (kind == .backtest && mode == .dayAhead ? "; the day has begun, so a backtest" : "")
@@ -109,24 +113,32 @@ public struct ForecastRun: Sendable {
             : .failed(ForecastRunResult.incompleteSummary(failures: failures, total: days.count, rowsWritten: rows.count))
         let written = try ForecastWriter(layout: layout).write(rows, runID: runID, on: connection, lockWaitSeconds: lockWaitSeconds,
                                                                completion: finishesRun ? completion : nil)
-        return ForecastRunResult(days: days, rowsWritten: written)
+        return ForecastRunResult(days: days, rowsWritten: written, featureQueries: queries.total)
     }
+
+    /// A series and its target dates split into issued days and backtests.
+    typealias SeriesParts = (series: SeriesID, parts: [(kind: ForecastKind, dates: [String])])
+    /// A series' forecasts per kind, or why it has none.
+    typealias SeriesOutcome = (SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)
 
     /// Features, models and predictions of every series in `plan`, in plan order. The features of a
     /// chunk of series come first, one query for all that share settings, dates and as-of rule
     /// (`PrefetchedFeatures`); then several series are scored side by side, each worker on its own
     /// connection (a model load and its SHAP drivers cost client time; a series the prefetch missed runs
     /// its own query there). A series' failure is its own.
-    private func forecastEach(_ plan: [(series: SeriesID, dates: [String])], runStart: String, on connection: Connection) throws
-        -> [(SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)] {
+    private func forecastEach(_ plan: [(series: SeriesID, dates: [String])], runStart: String, counting queries: FeatureQueryCount,
+                              on connection: Connection) throws -> [SeriesOutcome] {
         let parts = try split(plan, on: connection)
-        var output: [(SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)] = []
+        var output: [SeriesOutcome] = []
         for chunk in Self.chunks(of: plan, rowBudget: Self.prefetchRowBudget) {
             var forecaster = SeriesForecaster(query: query, layout: layout)
             forecaster.policy = policy
+            forecaster.queryCount = queries
             forecaster.prefetched = prefetch(chunk.map { (plan[$0].series, parts[$0]) }, forecaster: forecaster,
                                              runStart: runStart, on: connection)
-            output += forecast(chunk.map { (plan[$0].series, parts[$0]) }, with: forecaster, runStart: runStart, on: connection)
+            queries.addBatched(forecaster.prefetched.entries.count)
+            output += forecast(chunk.map { (plan[$0].series, parts[$0]) }, with: forecaster, runStart: runStart,
+                               on: connection)
         }
         return output
     }
@@ -151,9 +163,9 @@ public struct ForecastRun: Sendable {
     }
 
     /// The features of every part of `entries` whose model's settings are known ahead (the current
-    /// champion's, or the named version's), fetched together (on plain PostgreSQL). A prefetch that fails costs only time:
-    /// each series then runs its own query and reports its own error.
-    private func prefetch(_ entries: [(series: SeriesID, parts: [(kind: ForecastKind, dates: [String])])],
+    /// champion's, or the named version's), fetched together (on plain PostgreSQL). A prefetch that fails
+    /// costs only time: each series then runs its own query and reports its own error.
+    private func prefetch(_ entries: [SeriesParts],
                           forecaster: SeriesForecaster, runStart: String, on connection: Connection) -> PrefetchedFeatures {
         do {
             // On Citus every series keeps its own query, routed to its load profile's shard (the feature
@@ -162,20 +174,23 @@ public struct ForecastRun: Sendable {
             let registry = ModelRegistry(connection: connection, layout: layout)
             var version: Int? = nil
             if case let .version(number) = model { version = number }
-            let settings = try registry.featureSettings(of: entries.map(\.series), lead: policy.leadDays, version: version)
-            var wanted: [(series: SeriesID, settings: FeatureSettings, start: String, end: String, asOf: AsOfRule)] = []
+            let settings = try registry.featureSettings(of: entries.map(\.series), lead: policy.leadDays,
+                                                        version: version)
+            var wanted: [PrefetchedFeatures.Wanted] = []
             for (series, parts) in entries {
                 guard let known = settings[series] else { continue }
                 for part in parts {
                     let dates = part.dates.filter { LocalDate($0) != nil }.sorted()
                     guard let first = dates.first, let last = dates.last else { continue }
-                    wanted.append((series, known, first, last, forecaster.asOfRule(runTime: part.kind == .issued ? runStart : nil)))
+                    let asOf = forecaster.asOfRule(runTime: part.kind == .issued ? runStart : nil)
+                    wanted.append((series, known, first, last, asOf))
                 }
             }
             let started = Date()
             let prefetched = try PrefetchedFeatures.fetch(wanted, query: query, layout: layout, on: connection)
             let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-            logger.debug("features of \(wanted.count) of \(entries.count) series in \(prefetched.entries.count) queries, \(seconds) s")
+            let queries = prefetched.entries.count
+            logger.debug("features of \(wanted.count) of \(entries.count) series in \(queries) queries, \(seconds) s")
             return prefetched
         } catch {
             if (error as? WarehouseError)?.isConnectionFailure != true {
@@ -187,10 +202,10 @@ public struct ForecastRun: Sendable {
     }
 
     /// Models and predictions of `entries`, side by side on `workers` connections.
-    private func forecast(_ entries: [(series: SeriesID, parts: [(kind: ForecastKind, dates: [String])])],
+    private func forecast(_ entries: [SeriesParts],
                           with forecaster: SeriesForecaster, runStart: String, on connection: Connection)
-        -> [(SeriesID, Result<[(ForecastKind, [SeriesDayForecast])], Error>)] {
-        let forecastOne = { @Sendable (run: ForecastRun, entry: (series: SeriesID, parts: [(kind: ForecastKind, dates: [String])]),
+        -> [SeriesOutcome] {
+        let forecastOne = { @Sendable (run: ForecastRun, entry: SeriesParts,
                                        on: Connection) in
             try entry.parts.map { part in
                 (part.kind, try forecaster.forecast(entry.series, targetDates: part.dates, model: run.modelChoice(part.kind),
@@ -198,7 +213,9 @@ public struct ForecastRun: Sendable {
             }
         }
         let workers = min(entries.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        guard workers > 1 else { return entries.map { entry in (entry.series, Result { try forecastOne(self, entry, connection) }) } }
+        guard workers > 1 else {
+            return entries.map { entry in (entry.series, Result { try forecastOne(self, entry, connection) }) }
+        }
         let target = connection.target, logger = self.logger, run = self
         let results = ParallelSeries.run(count: entries.count, workers: workers,
                                          setup: { try Connection.open(target, logger: logger) }) { worker, index in
@@ -239,7 +256,8 @@ public struct ForecastRun: Sendable {
         }
         return plan.map { entry in
             let started = begun[entry.series] ?? []
-            let issued = entry.dates.filter { !started.contains($0) }, backtests = entry.dates.filter { started.contains($0) }
+            let issued = entry.dates.filter { !started.contains($0) }
+            let backtests = entry.dates.filter { started.contains($0) }
             return [(ForecastKind.issued, issued), (.backtest, backtests)].filter { !$0.1.isEmpty }
         }
     }

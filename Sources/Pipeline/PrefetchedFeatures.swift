@@ -26,15 +26,17 @@ public struct PrefetchedFeatures: Sendable {
     mutating func add(_ batch: FeatureBatch, series: [SeriesID], start: String, end: String, settings: FeatureSettings,
                       asOf: AsOfRule) {
         guard let first = LocalDate(start), let last = LocalDate(end) else { return }
-        entries.append(Entry(settings: settings, asOf: asOf, start: first, end: last, series: Set(series), batch: batch))
+        entries.append(Entry(settings: settings, asOf: asOf, start: first, end: last, series: Set(series),
+                             batch: batch))
     }
 
     /// The rows of `series` for local dates `start...end`, if a prefetched query covers them.
     public func features(_ series: SeriesID, start: String, end: String, settings: FeatureSettings,
                          asOf: AsOfRule) -> SeriesFeatures? {
         guard let first = LocalDate(start), let last = LocalDate(end),
-              let entry = entries.first(where: { $0.series.contains(series) && $0.settings == settings && $0.asOf == asOf
-                                                 && $0.start <= first && last <= $0.end }) else { return nil }
+              let entry = entries.first(where: { $0.series.contains(series) && $0.settings == settings
+                                                 && $0.asOf == asOf && $0.start <= first && last <= $0.end })
+        else { return nil }
         let features = entry.batch[series]
         guard first != entry.start || last != entry.end else { return features }
         // Rows of a day do not depend on the other days of the query: a sub-range is a filter.
@@ -44,11 +46,13 @@ public struct PrefetchedFeatures: Sendable {
         return features.keeping(rows)
     }
 
+    /// A series' features wanted for local dates `start...end` under `asOf`.
+    public typealias Wanted = (series: SeriesID, settings: FeatureSettings, start: String, end: String, asOf: AsOfRule)
+
     /// Fetches `plan` (series with their settings, one date range and as-of rule each) in as few
     /// queries as the distinct settings, ranges and rules allow, at most `rowBudget` rows a query (an
     /// estimate: 24 a day), so a long backfill of many series does not hold everything at once.
-    public static func fetch(_ plan: [(series: SeriesID, settings: FeatureSettings, start: String, end: String, asOf: AsOfRule)],
-                             query: FeatureQuery, layout: SchemaLayout, on connection: Connection,
+    public static func fetch(_ plan: [Wanted], query: FeatureQuery, layout: SchemaLayout, on connection: Connection,
                              rowBudget: Int = 30_000) throws -> PrefetchedFeatures {
         var groups: [(key: GroupKey, series: [SeriesID])] = []
         for entry in plan {
@@ -63,7 +67,8 @@ public struct PrefetchedFeatures: Sendable {
         for (key, series) in groups {
             let days = (LocalDate(key.end).flatMap { end in LocalDate(key.start).map { end.days(since: $0) + 1 } }) ?? 1
             let perQuery = max(1, rowBudget / max(1, days * 24))
-            for chunk in stride(from: 0, to: series.count, by: perQuery).map({ Array(series[$0..<min($0 + perQuery, series.count)]) }) {
+            for first in stride(from: 0, to: series.count, by: perQuery) {
+                let chunk = Array(series[first..<min(first + perQuery, series.count)])
                 let batch = try query.fetch(on: connection, layout: layout, series: chunk, start: key.start, end: key.end,
                                             settings: key.settings, requireTarget: false, asOf: key.asOf)
                 prefetched.add(batch, series: chunk, start: key.start, end: key.end, settings: key.settings, asOf: key.asOf)
@@ -78,4 +83,22 @@ public struct PrefetchedFeatures: Sendable {
         let end: String
         let asOf: AsOfRule
     }
+}
+
+/// How a run's series got their features: from a batched query or from one of their own. Shared by the
+/// workers of one run (hence the lock); what `ForecastRunResult.featureQueries` reports.
+public final class FeatureQueryCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var batched = 0
+    private var own = 0
+
+    public init() {}
+
+    func addBatched(_ queries: Int) { lock.withLock { batched += queries } }
+    func addOwn() { lock.withLock { own += 1 } }
+
+    /// Batched queries plus single-series ones.
+    public var total: Int { lock.withLock { batched + own } }
+    /// Single-series queries: series-days the batches did not cover.
+    public var single: Int { lock.withLock { own } }
 }

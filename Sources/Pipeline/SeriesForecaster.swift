@@ -33,6 +33,8 @@ public struct SeriesForecaster: Sendable {
     public var policy = ForecastPolicy()
     /// Rows fetched ahead with other series (one query for many); a series not among them runs its own.
     public var prefetched = PrefetchedFeatures()
+    /// Counts the queries a series runs of its own (not covered by `prefetched`).
+    public var queryCount: FeatureQueryCount?
 
     public init(query: FeatureQuery, layout: SchemaLayout) {
         self.query = query
@@ -49,6 +51,7 @@ public struct SeriesForecaster: Sendable {
     private func features(_ series: SeriesID, start: String, end: String, settings: FeatureSettings, asOf: AsOfRule,
                           on connection: Connection) throws -> SeriesFeatures {
         if let rows = prefetched.features(series, start: start, end: end, settings: settings, asOf: asOf) { return rows }
+        queryCount?.addOwn()
         return try query.fetch(on: connection, layout: layout, series: series, start: start, end: end, settings: settings,
                                requireTarget: false, asOf: asOf)
     }

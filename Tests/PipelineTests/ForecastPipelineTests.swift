@@ -207,6 +207,38 @@ struct ForecastPipelineTests {
         #expect(try connection.execute("select sum(predicted_lossadjustedload) as s from \(Self.table)", name: "sum").first?.double("s") == before)
     }
 
+    @Test("a run over several series sends one feature query for all of them, and each series gets the forecast it gets alone")
+    func oneFeatureQueryForManySeries() throws {
+        let target = try SampleWarehouse.clone("fcbatch")
+        let others = [SeriesID(loadProfile: "RES", loadSegment: "SOLAR"), SeriesID(loadProfile: "MEDCI", loadSegment: "NONSOLAR")]
+        var configuration = SampleWarehouse.quickTraining
+        configuration.trials = 1
+        configuration.maxRounds = 150
+        let trained = try TrainingRun(target: target, layout: SampleWarehouse.layout, configuration: configuration,
+                                      query: try SampleWarehouse.query).train([Self.series] + others)
+        #expect(trained.allSatisfy { (try? $0.get().status) == "approved" })
+        let connection = try Connection.open(target)
+        let run = ForecastRun(layout: SampleWarehouse.layout, query: try SampleWarehouse.query)
+        let days = ["2024-12-09", "2024-12-10"]
+        let together = try run.run(series: [Self.series] + others, targetDates: days,
+                                   runID: try Self.runID(connection, kind: .backfill), on: connection, failFast: true)
+        #expect(together.rowsWritten == 3 * 48)
+        #expect(together.featureQueries == 1, "three series, one settings, one range: \(together.featureQueries) queries")
+        func stored() throws -> [String: Double] {
+            Dictionary(uniqueKeysWithValues: try connection.execute("""
+                select series_id || ' ' || forecast_datetime as k, predicted_lossadjustedload as p from \(Self.table)
+                """, name: "stored forecasts").rows.map { ($0.string("k") ?? "", $0.double("p") ?? .nan) })
+        }
+        let batched = try stored()
+        for id in [Self.series] + others {
+            let alone = try run.run(series: [id], targetDates: days, runID: try Self.runID(connection, kind: .backfill),
+                                    on: connection, failFast: true)
+            #expect(alone.featureQueries == 1 && alone.rowsWritten == 48)
+        }
+        #expect(try stored() == batched, "every hour of every series as in the batched run")
+        #expect(Set(batched.values).count == 3 * 48, "three series with forecasts of their own")
+    }
+
     @Test("a series without a model (cold start) gets its flagged seasonal-naive baseline with the fallback, an error without")
     func coldStart() throws {
         let (_, connection) = try Self.prepared("fccold")

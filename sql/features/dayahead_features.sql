@@ -18,9 +18,10 @@
 -- one-series form: "unnest($1::text[], $2::text[])" written "unnest(array[$1::text], array[$2::text])" and
 -- requested.load_profile, requested.load_segment written $1::text, $2::text, which makes the subquery
 -- uncorrelated, the query it was before batching; Citus routes that form to the load profile's shard.
--- On Citus gridcast runs every series in that form (a correlated LATERAL over a distributed table is not
--- something Citus can push down). By hand: `gridcast features print` wraps this file in
--- PREPARE dayahead_features(...) AS ...; followed by an EXECUTE with example values.
+-- On Citus gridcast runs every series in that form (Citus refuses the batch form: "CTEs that refer to other
+-- subqueries are not supported in multi-shard queries"). By hand: `gridcast features print` wraps the
+-- one-series form in PREPARE dayahead_features(...) AS ...; followed by an EXECUTE with example values;
+-- this file as it stands runs the same way with arrays for $1 and $2 (declare them text[]).
 --   $1  text[]      load profiles of the series, e.g. '{RES,RES}'
 --   $2  text[]      their load segments, pairwise with $1: SOLAR | NONSOLAR, e.g. '{SOLAR,NONSOLAR}'
 --   $3  date        first target date (local)
@@ -66,7 +67,8 @@ cross join lateral (
                $5::int + $13::int as newest_back
     ),
     series as (
-        select c.load_profile, c.load_segment, c.location, c.meter_threshold, l.time_zone, l.heating_base_c, l.cooling_base_c
+        select c.load_profile, c.load_segment, c.location, c.meter_threshold, l.time_zone, l.heating_base_c,
+               l.cooling_base_c
         from {{operational_schema}}.series_catalog c
         join {{input_schema}}.weather_locations l on l.location = c.location
         join params p on c.load_profile = p.load_profile and c.load_segment = p.load_segment
@@ -118,7 +120,8 @@ cross join lateral (
                    s.loadlal - s.genlal as net_kwh, s.metercount, s.available_at as known_from,
                    case when s.submission = 'Initial'
                         then coalesce(min(s.available_at) filter (where s.submission = 'Final')
-                                          over (partition by s.tradedatelocal, s.tradehourstartlocal, s.dst_fold, s.rategroup),
+                                          over (partition by s.tradedatelocal, s.tradehourstartlocal, s.dst_fold,
+                                                             s.rategroup),
                                       'infinity'::timestamptz)
                         else 'infinity'::timestamptz
                    end as known_until
@@ -128,7 +131,8 @@ cross join lateral (
               and s.tradedatelocal between $8::date and $4::date
               -- only the target dates (labels) and the trade dates their history reads: a day-ahead run reads
               -- 33 of the ~400 days back
-              and (s.tradedatelocal between $3::date and $4::date or s.tradedatelocal in (select trade_date from day_offsets))
+              and (s.tradedatelocal between $3::date and $4::date
+                   or s.tradedatelocal in (select trade_date from day_offsets))
         ) q
         where q.known_from < q.known_until
     ),
@@ -147,7 +151,8 @@ cross join lateral (
                 from (select distinct tradedatelocal, tradehourstartlocal, dst_fold, hour_start_utc, known_from
                       from sqmd_rows) i
                 join sqmd_rows r
-                  on r.hour_start_utc = i.hour_start_utc and r.known_from <= i.known_from and i.known_from < r.known_until
+                  on r.hour_start_utc = i.hour_start_utc
+                 and r.known_from <= i.known_from and i.known_from < r.known_until
                 group by i.tradedatelocal, i.tradehourstartlocal, i.dst_fold, i.hour_start_utc, i.known_from
             ) i
         ) v
@@ -250,7 +255,8 @@ cross join lateral (
         select h.target_date, h.run_time, h.valid_at, h.valid_at >= h.yesterday_start as is_yesterday
         from (select td.local_date                                                          as target_date,
                      td.run_time,
-                     ((td.local_date - 3)::timestamp at time zone s.time_zone) + k.hours * interval '1 hour' as valid_at,
+                     ((td.local_date - 3)::timestamp at time zone s.time_zone)
+                         + k.hours * interval '1 hour'                                     as valid_at,
                      ((td.local_date - 1)::timestamp at time zone s.time_zone)              as yesterday_start,
                      (td.local_date::timestamp at time zone s.time_zone)                    as day_start
               from target_days td
@@ -275,7 +281,8 @@ cross join lateral (
                 when 'as_issued_or_observed' then w.issued_at <= n.run_time or w.kind = 'observed'
                 else w.issued_at <= n.run_time
               end
-        order by n.target_date, n.valid_at, (w.issued_at <= n.run_time) desc, (w.kind = 'observed') desc, w.issued_at desc
+        order by n.target_date, n.valid_at, (w.issued_at <= n.run_time) desc, (w.kind = 'observed') desc,
+                 w.issued_at desc
     ),
     recent_temperature as (
         select target_date,

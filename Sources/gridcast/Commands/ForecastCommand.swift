@@ -110,6 +110,7 @@ enum ForecastExecution {
             }
             if let failure { throw failure }
             return ["rows_written": .int(result.rowsWritten), "dates": .array(targetDates.map(JSONValue.string)),
+                    "feature_queries": .int(result.featureQueries),
                     "series": .array(result.days.map { day in
                         ["series": .string(day.series.description), "date": .string(day.targetDate), "hours": .int(day.hours),
                          "model_version": day.modelVersion.map(JSONValue.int) ?? .null, "ood_hours": .int(day.outOfDistributionHours),
@@ -142,7 +143,7 @@ struct QueuedForecast {
     func run(runID: String, on connection: Connection,
              dates: ([SeriesID]) throws -> [(series: SeriesID, dates: [String])]) throws -> ForecastRunResult {
         var days: [ForecastRunResult.SeriesDay] = []
-        var rowsWritten = 0
+        var rowsWritten = 0, featureQueries = 0
         while case let claims = try queue.next(limit: Self.batchSize, on: connection, pollSeconds: pollSeconds), !claims.isEmpty {
             let outcome: ForecastRunResult
             do {
@@ -160,8 +161,9 @@ struct QueuedForecast {
             }
             days += outcome.days
             rowsWritten += outcome.rowsWritten
+            featureQueries += outcome.featureQueries
         }
-        return ForecastRunResult(days: days, rowsWritten: rowsWritten)
+        return ForecastRunResult(days: days, rowsWritten: rowsWritten, featureQueries: featureQueries)
     }
 }
 
