@@ -126,8 +126,8 @@ public struct ForecastRun: Sendable {
     /// (`PrefetchedFeatures`); then several series are scored side by side, each worker on its own
     /// connection (a model load and its SHAP drivers cost client time; a series the prefetch missed runs
     /// its own query there). A series' failure is its own.
-    private func forecastEach(_ plan: [(series: SeriesID, dates: [String])], runStart: String, counting queries: FeatureQueryCount,
-                              on connection: Connection) throws -> [SeriesOutcome] {
+    private func forecastEach(_ plan: [(series: SeriesID, dates: [String])], runStart: String,
+                              counting queries: FeatureQueryCount, on connection: Connection) throws -> [SeriesOutcome] {
         let parts = try split(plan, on: connection)
         var output: [SeriesOutcome] = []
         for chunk in Self.chunks(of: plan, rowBudget: Self.prefetchRowBudget) {
@@ -165,8 +165,8 @@ public struct ForecastRun: Sendable {
     /// The features of every part of `entries` whose model's settings are known ahead (the current
     /// champion's, or the named version's), fetched together (on plain PostgreSQL). A prefetch that fails
     /// costs only time: each series then runs its own query and reports its own error.
-    private func prefetch(_ entries: [SeriesParts],
-                          forecaster: SeriesForecaster, runStart: String, on connection: Connection) -> PrefetchedFeatures {
+    private func prefetch(_ entries: [SeriesParts], forecaster: SeriesForecaster, runStart: String,
+                          on connection: Connection) -> PrefetchedFeatures {
         do {
             // On Citus every series keeps its own query, routed to its load profile's shard (the feature
             // template's header says why).
@@ -190,7 +190,7 @@ public struct ForecastRun: Sendable {
             let prefetched = try PrefetchedFeatures.fetch(wanted, query: query, layout: layout, on: connection)
             let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
             let queries = prefetched.entries.count
-            logger.debug("features of \(wanted.count) of \(entries.count) series in \(queries) queries, \(seconds) s")
+            logger.debug("features of \(wanted.count) series-ranges (\(entries.count) series) in \(queries) queries, \(seconds) s")
             return prefetched
         } catch {
             if (error as? WarehouseError)?.isConnectionFailure != true {
@@ -202,11 +202,9 @@ public struct ForecastRun: Sendable {
     }
 
     /// Models and predictions of `entries`, side by side on `workers` connections.
-    private func forecast(_ entries: [SeriesParts],
-                          with forecaster: SeriesForecaster, runStart: String, on connection: Connection)
-        -> [SeriesOutcome] {
-        let forecastOne = { @Sendable (run: ForecastRun, entry: SeriesParts,
-                                       on: Connection) in
+    private func forecast(_ entries: [SeriesParts], with forecaster: SeriesForecaster, runStart: String,
+                          on connection: Connection) -> [SeriesOutcome] {
+        let forecastOne = { @Sendable (run: ForecastRun, entry: SeriesParts, on: Connection) in
             try entry.parts.map { part in
                 (part.kind, try forecaster.forecast(entry.series, targetDates: part.dates, model: run.modelChoice(part.kind),
                                                     kind: part.kind, runTime: part.kind == .issued ? runStart : nil, on: on))
