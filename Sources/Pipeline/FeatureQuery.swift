@@ -107,6 +107,9 @@ public struct FeatureQuery: Sendable {
     public func fetch(on connection: Connection, layout: SchemaLayout, series: [SeriesID], start: String, end: String,
                       settings: FeatureSettings, requireTarget: Bool,
                       asOf: AsOfRule = .dayAhead()) throws -> FeatureBatch {
+        // A series asked twice would come back with every hour twice: each is asked once.
+        var seen = Set<SeriesID>()
+        let series = series.filter { seen.insert($0).inserted }
         let (sql, values) = try prepared(layout, series: series, start: start, end: end, settings: settings,
                                          requireTarget: requireTarget, asOf: asOf)
         let label = series.count == 1 ? "\(series[0])" : "\(series.count) series"

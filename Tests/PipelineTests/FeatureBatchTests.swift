@@ -10,12 +10,12 @@ import Warehouse
 struct FeatureBatchTests {
     static let series = SampleSeries.ids.compactMap(SeriesID.init)
 
-    @Test("the batch form gives each of the six series, and an unknown one among them, its one-series rows",
+    @Test("the batch form gives each of the six series (one asked twice), and an unknown one among them, its one-series rows",
           arguments: [(true, AsOfRule.dayAhead(weather: .asIssuedOrObserved)), (false, AsOfRule.dayAhead()), (false, AsOfRule(runTime: "2024-08-20 16:00:00+00"))])
     func batchEqualsAlone(requireTarget: Bool, asOf: AsOfRule) throws {
         let connection = try Connection.open(try SampleWarehouse.clone("batch"))
         let unknown = SeriesID(loadProfile: "NOSUCH", loadSegment: "SOLAR")
-        let asked = Array(Self.series[..<3]) + [unknown] + Array(Self.series[3...])
+        let asked = Array(Self.series[..<3]) + [unknown] + Array(Self.series[3...]) + [Self.series[0]]
         let (start, end) = requireTarget ? ("2024-06-01", "2024-08-31") : ("2024-08-19", "2024-08-21")
         let batch = try SampleWarehouse.query.fetch(on: connection, layout: SampleWarehouse.layout, series: asked, start: start,
                                                     end: end, settings: FeatureSettings(), requireTarget: requireTarget, asOf: asOf)
