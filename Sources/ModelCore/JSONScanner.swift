@@ -118,6 +118,18 @@ public struct JSONScanner {
         throw SyntaxError(offset: start)
     }
 
+    /// The items of a flat array of numbers parsed by `parse` (empty items skipped): the values, or the
+    /// first item `parse` refused, for the caller's error.
+    public static func parsedNumbers<T>(_ bytes: ArraySlice<UInt8>,
+                                        _ parse: (Substring) -> T?) -> (values: [T], refused: Substring?) {
+        var values: [T] = []
+        for text in numbers(bytes) where !text.isEmpty {
+            guard let value = parse(text) else { return (values, text) }
+            values.append(value)
+        }
+        return (values, nil)
+    }
+
     /// The items of a flat array of numbers, e.g. `[1,-1,2E-1]`, as text.
     public static func numbers(_ bytes: ArraySlice<UInt8>) -> [Substring] {
         String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)

@@ -112,11 +112,8 @@ public struct LinearBlend: Equatable, Sendable {
             guard let range = ranges[name], document[range.lowerBound] == UInt8(ascii: "[") else {
                 throw Problem("its \(key) lacks the array \(name)")
             }
-            var values: [Double] = []
-            for text in JSONScanner.numbers(document[range]) where !text.isEmpty {
-                guard let value = Double(text) else { throw Problem("its \(key).\(name) holds \(text), not a number") }
-                values.append(value)
-            }
+            let (values, refused) = JSONScanner.parsedNumbers(document[range]) { Double($0) }
+            if let refused { throw Problem("its \(key).\(name) holds \(refused), not a number") }
             return values
         }
         func number(_ name: String) throws(Problem) -> Double {

@@ -53,11 +53,8 @@ public enum TreeCheck {
             guard let range = tree[key], document[range.lowerBound] == UInt8(ascii: "[") else {
                 throw Problem("tree \(index) has no array \(key)")
             }
-            var values: [Int] = []
-            for text in JSONScanner.numbers(document[range]) where !text.isEmpty {
-                guard let value = Int(text) else { throw Problem("tree \(index): \(key) holds \(text), not a node index") }
-                values.append(value)
-            }
+            let (values, refused) = JSONScanner.parsedNumbers(document[range]) { Int($0) }
+            if let refused { throw Problem("tree \(index): \(key) holds \(refused), not a node index") }
             return values
         }
         let left = try integers("left_children"), right = try integers("right_children")
