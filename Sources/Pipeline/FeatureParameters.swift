@@ -56,17 +56,15 @@ public struct FeatureParameters: Sendable, Equatable {
          runTime, issueTime, weatherMode.rawValue, knownAt, leadDays]
     }
 
-    /// The values for the template's one-series form (`FeatureQuery.singleSeriesStatement`): the first
-    /// series' load profile and segment as text, the rest as `values`.
-    public var singleSeriesValues: [any SQLBindable] {
-        [series.first?.loadProfile ?? "", series.first?.loadSegment ?? ""] + values.dropFirst(2)
-    }
-
     /// One series is bound to the template's one-series form (text), several to its batch form (arrays).
     public var isOneSeries: Bool { series.count == 1 }
 
-    /// The values as bound: `singleSeriesValues` for one series, else `values`.
-    public var bound: [any SQLBindable] { isOneSeries ? singleSeriesValues : values }
+    /// The values as bound: for one series the one-series form's (`FeatureQuery.singleSeriesStatement`),
+    /// its load profile and segment as text, the rest as `values`; else `values`.
+    public var bound: [any SQLBindable] {
+        guard isOneSeries else { return values }
+        return [series[0].loadProfile, series[0].loadSegment] + values.dropFirst(2)
+    }
 
     /// The SQL types of `bound`, in parameter order.
     public var boundTypes: [String] { isOneSeries ? ["text", "text"] + Self.types.dropFirst(2) : Self.types }

@@ -50,10 +50,10 @@ public struct PrefetchedFeatures: Sendable {
     public typealias Wanted = (series: SeriesID, settings: FeatureSettings, start: String, end: String, asOf: AsOfRule)
 
     /// Fetches `plan` (series with their settings, one date range and as-of rule each) in as few
-    /// queries as the distinct settings, ranges and rules allow, at most `rowBudget` rows a query (an
-    /// estimate: 24 a day), so a long backfill of many series does not hold everything at once.
-    public static func fetch(_ plan: [Wanted], query: FeatureQuery, layout: SchemaLayout, on connection: Connection,
-                             rowBudget: Int = 30_000) throws -> PrefetchedFeatures {
+    /// queries as the distinct settings, ranges and rules allow: one per group. The caller bounds the rows
+    /// a plan holds (`ForecastRun` fetches chunks of at most 30,000).
+    public static func fetch(_ plan: [Wanted], query: FeatureQuery, layout: SchemaLayout,
+                             on connection: Connection) throws -> PrefetchedFeatures {
         var groups: [(key: GroupKey, series: [SeriesID])] = []
         for entry in plan {
             let key = GroupKey(settings: entry.settings, start: entry.start, end: entry.end, asOf: entry.asOf)
@@ -65,14 +65,9 @@ public struct PrefetchedFeatures: Sendable {
         }
         var prefetched = PrefetchedFeatures()
         for (key, series) in groups {
-            let days = (LocalDate(key.end).flatMap { end in LocalDate(key.start).map { end.days(since: $0) + 1 } }) ?? 1
-            let perQuery = max(1, rowBudget / max(1, days * 24))
-            for first in stride(from: 0, to: series.count, by: perQuery) {
-                let chunk = Array(series[first..<min(first + perQuery, series.count)])
-                let batch = try query.fetch(on: connection, layout: layout, series: chunk, start: key.start, end: key.end,
-                                            settings: key.settings, requireTarget: false, asOf: key.asOf)
-                prefetched.add(batch, series: chunk, start: key.start, end: key.end, settings: key.settings, asOf: key.asOf)
-            }
+            let batch = try query.fetch(on: connection, layout: layout, series: series, start: key.start, end: key.end,
+                                        settings: key.settings, requireTarget: false, asOf: key.asOf)
+            prefetched.add(batch, series: series, start: key.start, end: key.end, settings: key.settings, asOf: key.asOf)
         }
         return prefetched
     }
@@ -99,6 +94,4 @@ public final class FeatureQueryCount: @unchecked Sendable {
 
     /// Batched queries plus single-series ones.
     public var total: Int { lock.withLock { batched + own } }
-    /// Single-series queries: series-days the batches did not cover.
-    public var single: Int { lock.withLock { own } }
 }
